@@ -1,0 +1,94 @@
+"""Key nodes (关键节点) and the data that drives their dates (DOMAIN.md sections 3 and 6)."""
+
+from django.db import models
+from django.db.models import Q
+
+from projects.models import Project, Unit
+
+
+class NodeType(models.TextChoices):
+    SIGN = "sign", "签约"
+    LAND = "land", "供地"
+    START = "start", "开工"
+    STATISTICS = "statistics", "入库"
+    PRODUCTION = "production", "投产"
+
+
+NODE_ORDER = [NodeType.SIGN, NodeType.LAND, NodeType.START, NodeType.STATISTICS, NodeType.PRODUCTION]
+
+
+class DeadlineRule(models.Model):
+    """How a node's planned date is derived and who owns it by default (section 3).
+
+    Durations and owners are data so that an administrator can change them without a release.
+    """
+
+    node_type = models.CharField("节点", max_length=16, choices=NodeType.choices, unique=True)
+    after = models.CharField(
+        "上一节点",
+        max_length=16,
+        choices=NodeType.choices,
+        blank=True,
+        help_text="计划日期从该节点起算；该节点不适用时（如无需新供地）再向前找",
+    )
+    months = models.PositiveSmallIntegerField("默认间隔（月）", default=0)
+    default_unit = models.ForeignKey(
+        Unit, verbose_name="默认责任单位", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    use_platform_unit = models.BooleanField(
+        "优先由平台负责", default=False, help_text="项目所在平台设有管理单位时，由平台单位负责该节点"
+    )
+
+    class Meta:
+        verbose_name = verbose_name_plural = "节点规则"
+        ordering = ["id"]
+
+    def __str__(self):
+        return f"{self.get_node_type_display()}：{self.get_after_display() or '—'} 后 {self.months} 个月"
+
+
+class Node(models.Model):
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="nodes")
+    node_type = models.CharField("节点", max_length=16, choices=NodeType.choices)
+    planned_date = models.DateField("计划日期", null=True, blank=True)
+    # An agreed date comes from the investment agreement and is never recomputed (section 3).
+    planned_is_agreed = models.BooleanField("计划日期来自协议", default=False)
+    actual_date = models.DateField("实际日期", null=True, blank=True)
+    responsible_unit = models.ForeignKey(
+        Unit, verbose_name="责任单位", null=True, blank=True, on_delete=models.PROTECT, related_name="nodes"
+    )
+    # Set when the node turned red and was escalated (section 7a), so it is escalated once.
+    escalated_on = models.DateField("升级督办日期", null=True, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "关键节点"
+        ordering = ["project", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "node_type"], name="node_one_per_type"),
+        ]
+        indexes = [
+            # The overdue and due-soon scans only ever look at nodes not yet done.
+            models.Index(fields=["planned_date"], name="node_pending_planned", condition=Q(actual_date__isnull=True)),
+            models.Index(fields=["responsible_unit", "planned_date"], name="node_pending_unit",
+                         condition=Q(actual_date__isnull=True)),
+        ]
+
+    def __str__(self):
+        return f"{self.project_id}·{self.get_node_type_display()}"
+
+
+class CalendarDay(models.Model):
+    """A day that breaks the weekend rule: a statutory holiday on a weekday, or an adjusted working
+    Saturday/Sunday (调休上班). Seeded from chinesecalendar; editable because the State Council
+    publishes each year's schedule after the package is released (section 6)."""
+
+    date = models.DateField("日期", unique=True)
+    is_workday = models.BooleanField("是否上班", help_text="勾选：调休上班日；不勾选：法定节假日")
+    name = models.CharField("名称", max_length=32, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "节假日与调休"
+        ordering = ["date"]
+
+    def __str__(self):
+        return f"{self.date} {self.name} {'上班' if self.is_workday else '休息'}"

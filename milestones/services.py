@@ -1,0 +1,114 @@
+"""Writes to nodes. Called by projects.services inside the caller's transaction."""
+
+from projects.models import Project
+
+from .dates import add_months
+from .models import NODE_ORDER, DeadlineRule, Node, NodeType
+
+TRANSITION_NODE = {
+    "sign": NodeType.SIGN,
+    "acquire_land": NodeType.LAND,
+    "start": NodeType.START,
+    "enter_statistics": NodeType.STATISTICS,
+    "start_production": NodeType.PRODUCTION,
+}
+
+
+def applicable_node_types(project: Project) -> list[str]:
+    """Section 3: one node per step; `land` does not apply to a project that needs no new land."""
+    return [t for t in NODE_ORDER if t != NodeType.LAND or project.needs_new_land]
+
+
+def rules_by_type() -> dict[str, DeadlineRule]:
+    return {rule.node_type: rule for rule in DeadlineRule.objects.select_related("default_unit")}
+
+
+def node_unit(project: Project, rule: DeadlineRule | None, platform_unit=None):
+    """Section 3: the configured default owner, else the project's own responsible unit."""
+    if rule is not None:
+        if rule.use_platform_unit and platform_unit is not None:
+            return platform_unit
+        if rule.default_unit_id is not None:
+            return rule.default_unit
+    return project.responsible_unit
+
+
+def derive_planned_dates(nodes: dict[str, Node], rules: dict[str, DeadlineRule]) -> list[Node]:
+    """Section 3: a node without an agreed date gets the previous applicable node's actual date,
+    else its planned date, plus the rule's months. Walks in step order so a change cascades.
+    Returns the nodes whose planned date changed."""
+    changed = []
+    for node_type in NODE_ORDER:
+        node = nodes.get(node_type)
+        if node is None or node.planned_is_agreed:
+            continue
+        rule = rules.get(node_type)
+        previous = _previous_applicable(nodes, rule, rules)
+        if previous is None:
+            if node_type == NodeType.SIGN:
+                continue  # the sign node has no predecessor: its plan is whatever was entered
+            planned = None
+        else:
+            base = previous.actual_date or previous.planned_date
+            planned = add_months(base, rule.months) if base else None
+        if planned != node.planned_date:
+            node.planned_date = planned
+            changed.append(node)
+    return changed
+
+
+def _previous_applicable(nodes, rule, rules):
+    after = rule.after if rule else ""
+    while after:
+        if after in nodes:
+            return nodes[after]
+        after_rule = rules.get(after)
+        after = after_rule.after if after_rule else ""
+    return None
+
+
+def sync_nodes(*, project: Project, agreed_dates: dict[str, object] | None = None,
+               actual_dates: dict[str, object] | None = None, rules=None) -> list[Node]:
+    """Bring a project's nodes in line with its data: create the applicable ones, drop `land` when
+    the project needs no new land, set agreed planned dates (a `None` value clears the agreement so
+    the date is derived again), set actual dates, assign owners, and re-derive planned dates."""
+    rules = rules if rules is not None else rules_by_type()
+    agreed_dates = agreed_dates or {}
+    actual_dates = actual_dates or {}
+    existing = {n.node_type: n for n in project.nodes.all()} if project.pk else {}
+    wanted = applicable_node_types(project)
+    stale = [n.pk for t, n in existing.items() if t not in wanted]
+    if stale:
+        Node.objects.filter(pk__in=stale).delete()
+    platform_unit = project.platform.unit if project.platform_id else None
+    nodes = {}
+    for node_type in wanted:
+        node = existing.get(node_type) or Node(project=project, node_type=node_type)
+        if node_type in agreed_dates:
+            node.planned_date = agreed_dates[node_type]
+            node.planned_is_agreed = agreed_dates[node_type] is not None
+        if node_type in actual_dates:
+            node.actual_date = actual_dates[node_type]
+        node.responsible_unit = node_unit(project, rules.get(node_type), platform_unit)
+        nodes[node_type] = node
+    if NodeType.SIGN in nodes and project.signing_date:
+        sign = nodes[NodeType.SIGN]
+        sign.actual_date = project.signing_date
+        if not sign.planned_is_agreed:
+            sign.planned_date = project.signing_date
+    derive_planned_dates(nodes, rules)
+    for node in nodes.values():
+        node.save()
+    return list(nodes.values())
+
+
+def record_actual(*, project: Project, transition: str, effective_date) -> object:
+    """Set the node's actual date for a transition and re-derive the dates after it.
+    Returns the node's previous actual date, for an audited revert."""
+    node_type = TRANSITION_NODE.get(transition)
+    if node_type is None:
+        return None
+    node = project.nodes.filter(node_type=node_type).first()
+    previous = node.actual_date if node else None
+    sync_nodes(project=project, actual_dates={node_type: effective_date})
+    return previous.isoformat() if previous else None

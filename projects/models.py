@@ -1,0 +1,516 @@
+"""The deal, its state machine (DOMAIN.md section 2), and the organisation around it.
+
+Transition methods set fields only. Everything with consequences elsewhere (history row, node
+dates, notifications) happens in `projects.services.project_transition`, inside one transaction.
+"""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django_fsm import GET_STATE, ConcurrentTransitionMixin, FSMField, FSMModelMixin, transition
+
+
+# --- Reference data ----------------------------------------------------------------------------
+
+
+class Unit(models.Model):
+    """A responsible unit (责任单位)."""
+
+    name = models.CharField("单位名称", max_length=64, unique=True)
+    is_investment_center = models.BooleanField(
+        "是否招商投资中心", default=False, help_text="招商中心接收全量清单与汇总"
+    )
+    email = models.EmailField("联系邮箱", blank=True)
+    webhook_url = models.URLField("群机器人 Webhook", blank=True, max_length=500)
+    sort_order = models.PositiveIntegerField("排序", default=100)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "责任单位"
+        ordering = ["sort_order", "name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Leader(models.Model):
+    """A city leader (联系市领导); matched by name, which may be a title such as 常务副市长."""
+
+    name = models.CharField("姓名或职务", max_length=64, unique=True)
+    title = models.CharField("职务", max_length=64, blank=True)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name="登录账号",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="leader",
+    )
+    sort_order = models.PositiveIntegerField("排序", default=100)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "联系市领导"
+        ordering = ["sort_order", "name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Platform(models.Model):
+    """Where a project sits (所在平台): 开发区、高新园区、高铁新城、乡镇街道 …"""
+
+    name = models.CharField("平台名称", max_length=64, unique=True)
+    unit = models.ForeignKey(
+        Unit,
+        verbose_name="平台管理单位",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        help_text="开工节点可由平台负责（见节点规则）",
+    )
+
+    class Meta:
+        verbose_name = verbose_name_plural = "所在平台"
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Role(models.TextChoices):
+    CENTER = "center", "招商中心"
+    UNIT = "unit", "责任单位"
+    LEADER = "leader", "市领导"
+    ADMIN = "admin", "系统管理员"
+
+
+class Profile(models.Model):
+    """What a login may see and do (issue 5): its role and, for unit users, its unit."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile")
+    role = models.CharField("角色", max_length=16, choices=Role.choices)
+    unit = models.ForeignKey(Unit, verbose_name="所属单位", null=True, blank=True, on_delete=models.PROTECT)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "用户角色"
+
+    def __str__(self):
+        return f"{self.user} · {self.get_role_display()}"
+
+
+# --- Classification (DOMAIN.md section 8) -------------------------------------------------------
+
+
+class Cluster(models.TextChoices):
+    NEV = "新能源汽车及零部件", "新能源汽车及零部件"
+    SMART_HOME = "智能家居", "智能家居"
+    EQUIPMENT = "高端装备", "高端装备"
+    TEXTILE = "现代纺织", "现代纺织"
+    MATERIALS = "高端新材料", "高端新材料"
+    BIOMED = "生物医药与健康", "生物医药与健康"
+    AEROSPACE_INFO = "空天信息", "空天信息"
+    SYNTHETIC_BIO = "合成生物", "合成生物"
+    FUTURE_MEDICINE = "未来医疗", "未来医疗"
+    HYDROGEN_STORAGE = "氢能与新型储能", "氢能与新型储能"
+    OTHER = "其他", "其他"
+
+
+SIX_CLUSTERS = [Cluster.NEV, Cluster.SMART_HOME, Cluster.EQUIPMENT, Cluster.TEXTILE, Cluster.MATERIALS, Cluster.BIOMED]
+
+
+class Source(models.TextChoices):
+    EXTERNAL = "外引", "外引"
+    LOCAL = "内生", "内生"
+
+
+class Channel(models.TextChoices):
+    KINSHIP = "亲情招商", "亲情招商"
+    FUND = "基金招商", "基金招商"
+    CHAIN = "产业链招商", "产业链招商"
+    BUSINESS = "以商引商", "以商引商"
+    OTHER = "其他", "其他"
+
+
+class Currency(models.TextChoices):
+    CNY = "CNY", "人民币"
+    USD = "USD", "美元"
+
+
+AMOUNT_UNIT_LABEL = {Currency.CNY: "万元", Currency.USD: "万美元"}
+
+
+# --- The project and its state machine ----------------------------------------------------------
+
+
+class Status(models.TextChoices):
+    NEGOTIATING = "negotiating", "在谈"
+    SIGNED = "signed", "已签约"
+    LAND_ACQUIRED = "land_acquired", "已供地"
+    STARTED = "started", "已开工"
+    IN_STATISTICS = "in_statistics", "已入库"
+    IN_PRODUCTION = "in_production", "已投产"
+    SUSPENDED = "suspended", "已暂停"
+    TERMINATED = "terminated", "已终止"
+
+
+# DOMAIN.md section 4: the states in which a project has a light and its nodes can be overdue.
+ACTIVE_STATUSES = (Status.SIGNED, Status.LAND_ACQUIRED, Status.STARTED, Status.IN_STATISTICS)
+SUSPENDABLE_STATUSES = ACTIVE_STATUSES
+TERMINABLE_STATUSES = [s for s in Status.values if s not in (Status.TERMINATED, Status.IN_PRODUCTION)]
+
+
+class Transition(models.TextChoices):
+    """The transitions of DOMAIN.md section 2; values are the method names on Project."""
+
+    SIGN = "sign", "签约"
+    ACQUIRE_LAND = "acquire_land", "供地"
+    START = "start", "开工"
+    ENTER_STATISTICS = "enter_statistics", "入库"
+    START_PRODUCTION = "start_production", "投产"
+    SUSPEND = "suspend", "暂停"
+    RESUME = "resume", "恢复"
+    TERMINATE = "terminate", "终止"
+
+
+def _sign_ready(project):
+    return not project.sign_problems()
+
+
+def _land_ready(project):
+    return not project.land_problems()
+
+
+def _start_ready(project):
+    return project.status == Status.LAND_ACQUIRED or not project.needs_new_land
+
+
+def _statistics_ready(project):
+    return bool(project.stats_code.strip())
+
+
+def _resume_target(project, **kwargs):
+    # django-fsm asks for the target after the body ran, and the body clears `suspended_from`.
+    return getattr(project, "_resume_to", project.suspended_from)
+
+
+class Project(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
+    code = models.CharField("项目编号", max_length=32, unique=True)
+    name = models.CharField("项目名称", max_length=200)
+    investor = models.CharField("投资方", max_length=200)
+    # Amounts are stored in 万 of their own currency; no exchange rate is ever applied (section 5).
+    total_investment = models.DecimalField("总投资（万）", max_digits=18, decimal_places=4, null=True, blank=True)
+    currency = models.CharField("币种", max_length=3, choices=Currency.choices, default=Currency.CNY)
+    is_manufacturing = models.BooleanField("是否制造业", null=True, blank=True)
+    cluster = models.CharField("产业集群", max_length=16, choices=Cluster.choices, blank=True)
+    source = models.CharField("项目来源", max_length=4, choices=Source.choices, blank=True)
+    channel = models.CharField("招商方式", max_length=8, choices=Channel.choices, blank=True)
+    platform = models.ForeignKey(
+        Platform, verbose_name="所在平台", null=True, blank=True, on_delete=models.PROTECT, related_name="projects"
+    )
+    responsible_unit = models.ForeignKey(
+        Unit, verbose_name="责任单位", null=True, blank=True, on_delete=models.PROTECT, related_name="projects"
+    )
+    contact_leader = models.ForeignKey(
+        Leader, verbose_name="联系市领导", null=True, blank=True, on_delete=models.PROTECT, related_name="projects"
+    )
+    needs_new_land = models.BooleanField("是否需新供地", default=True)
+    land_area = models.DecimalField("用地面积（亩）", max_digits=12, decimal_places=2, null=True, blank=True)
+    signing_date = models.DateField("签约日期", null=True, blank=True, db_index=True)
+    stats_code = models.CharField("统计库项目代码", max_length=64, blank=True)
+    remark = models.TextField("备注", blank=True)
+
+    status = FSMField(
+        "状态", default=Status.NEGOTIATING, choices=Status.choices, protected=True, db_index=True
+    )
+    # The state a suspended project returns to on resume (section 2).
+    suspended_from = models.CharField("暂停前状态", max_length=16, choices=Status.choices, blank=True)
+    suspended_on = models.DateField("暂停日期", null=True, blank=True)
+    status_reason = models.TextField("暂停或终止原因", blank=True)
+    # The effective date of the latest transition: no later event may be dated before it.
+    last_event_date = models.DateField("最近节点日期", null=True, blank=True)
+
+    created_at = models.DateTimeField("录入时间", auto_now_add=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="录入人", null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = verbose_name_plural = "项目"
+        ordering = ["-signing_date", "code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(total_investment__isnull=True) | Q(total_investment__gt=0),
+                name="project_total_investment_positive",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.code} {self.name}"
+
+    # --- derived ---------------------------------------------------------------------------------
+
+    @property
+    def amount_unit(self):
+        return AMOUNT_UNIT_LABEL[self.currency]
+
+    @property
+    def total_investment_display(self):
+        if self.total_investment is None:
+            return ""
+        return f"{self.total_investment.normalize():f}{self.amount_unit}"
+
+    @property
+    def is_active(self):
+        return self.status in ACTIVE_STATUSES
+
+    # --- guards: each returns the Chinese reasons a transition is refused ------------------------
+
+    def sign_problems(self):
+        missing = [
+            label
+            for label, ok in (
+                ("项目编号", bool(self.code)),
+                ("项目名称", bool(self.name)),
+                ("投资方", bool(self.investor)),
+                ("总投资", self.total_investment is not None),
+                ("计量单位", bool(self.currency)),
+                ("产业集群", bool(self.cluster)),
+                ("是否制造业", self.is_manufacturing is not None),
+                ("责任单位", self.responsible_unit_id is not None),
+            )
+            if not ok
+        ]
+        problems = [f"签约前须填写：{'、'.join(missing)}"] if missing else []
+        if self.total_investment is not None and self.total_investment <= 0:
+            problems.append("总投资必须大于 0")
+        return problems
+
+    def land_problems(self):
+        if not self.needs_new_land:
+            return ["该项目无需新供地（零土地技改或租赁厂房），不能办理供地"]
+        if self.land_area is None or self.land_area <= Decimal(0):
+            return ["供地前须填写大于 0 的用地面积（亩）"]
+        return []
+
+    def transition_problems(self, name, *, effective_date, reason="", today=None):
+        """Every reason `name` may not happen now, in Chinese (section 2). Empty means allowed."""
+        label = Transition(name).label
+        method = getattr(self, name)
+        allowed_from = method._django_fsm.transitions
+        if self.status not in allowed_from and "*" not in allowed_from:
+            return [f"项目当前为「{self.get_status_display()}」，不能办理{label}"]
+        problems = []
+        if name == Transition.SIGN:
+            problems += self.sign_problems()
+        elif name == Transition.ACQUIRE_LAND:
+            problems += self.land_problems()
+        elif name == Transition.START and not _start_ready(self):
+            problems.append("需新供地的项目须先完成供地，才能开工")
+        elif name == Transition.ENTER_STATISTICS and not _statistics_ready(self):
+            problems.append("入库前须填写统计库项目代码")
+        elif name in (Transition.SUSPEND, Transition.TERMINATE) and not reason.strip():
+            problems.append(f"{label}须填写原因")
+        problems += self.date_problems(effective_date, label=label, today=today)
+        return problems
+
+    def date_problems(self, effective_date, *, label, today=None):
+        if effective_date is None:
+            return [f"请填写{label}的实际日期"]
+        today = today or local_today()
+        problems = []
+        if effective_date > today:
+            problems.append(f"{label}日期 {effective_date:%Y-%m-%d} 不能晚于今天（{today:%Y-%m-%d}）")
+        if self.last_event_date and effective_date < self.last_event_date:
+            problems.append(
+                f"{label}日期 {effective_date:%Y-%m-%d} 不能早于上一节点日期 {self.last_event_date:%Y-%m-%d}"
+            )
+        return problems
+
+    # --- transitions (bodies set fields only) -----------------------------------------------------
+
+    @transition(field=status, source=Status.NEGOTIATING, target=Status.SIGNED, conditions=[_sign_ready])
+    def sign(self, *, effective_date, **kwargs):
+        self.signing_date = effective_date
+        self.last_event_date = effective_date
+
+    @transition(field=status, source=Status.SIGNED, target=Status.LAND_ACQUIRED, conditions=[_land_ready])
+    def acquire_land(self, *, effective_date, **kwargs):
+        self.last_event_date = effective_date
+
+    @transition(
+        field=status, source=[Status.SIGNED, Status.LAND_ACQUIRED], target=Status.STARTED, conditions=[_start_ready]
+    )
+    def start(self, *, effective_date, **kwargs):
+        self.last_event_date = effective_date
+
+    @transition(
+        field=status, source=Status.STARTED, target=Status.IN_STATISTICS, conditions=[_statistics_ready]
+    )
+    def enter_statistics(self, *, effective_date, **kwargs):
+        self.last_event_date = effective_date
+
+    @transition(field=status, source=Status.IN_STATISTICS, target=Status.IN_PRODUCTION)
+    def start_production(self, *, effective_date, **kwargs):
+        self.last_event_date = effective_date
+
+    @transition(field=status, source=list(SUSPENDABLE_STATUSES), target=Status.SUSPENDED)
+    def suspend(self, *, effective_date, reason, **kwargs):
+        self.suspended_from = self.status
+        self.suspended_on = effective_date
+        self.status_reason = reason
+        self.last_event_date = effective_date
+
+    @transition(
+        field=status,
+        source=Status.SUSPENDED,
+        target=GET_STATE(_resume_target, states=list(SUSPENDABLE_STATUSES)),
+    )
+    def resume(self, *, effective_date, **kwargs):
+        self._resume_to = self.suspended_from
+        self.suspended_from = ""
+        self.suspended_on = None
+        self.status_reason = ""
+        self.last_event_date = effective_date
+
+    @transition(field=status, source=TERMINABLE_STATUSES, target=Status.TERMINATED)
+    def terminate(self, *, effective_date, reason, **kwargs):
+        self.status_reason = reason
+        self.last_event_date = effective_date
+
+
+def local_today():
+    """Today in Asia/Shanghai, whatever the server's clock zone (section 4's default as-of date)."""
+    from django.utils import timezone
+
+    return timezone.localdate()
+
+
+class TransitionLog(models.Model):
+    """The audited history of a project's state (section 2). Rows are only ever added.
+
+    A correction adds a `revert` row and marks the undone row `reverted_by`; nothing is edited.
+    django-fsm-log's StateLog has no effective date and no snapshot to revert from, so the history
+    is kept here, written by the service in the transition's own transaction.
+    """
+
+    REVERT = "revert"
+    CREATE = "create"
+
+    project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="history")
+    transition = models.CharField("操作", max_length=20)
+    source_state = models.CharField("原状态", max_length=16, choices=Status.choices, blank=True)
+    target_state = models.CharField("新状态", max_length=16, choices=Status.choices)
+    effective_date = models.DateField("发生日期", null=True, blank=True)
+    note = models.TextField("说明", blank=True)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="操作人", null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    at = models.DateTimeField("录入时间", auto_now_add=True)
+    # Field values before the transition, so that a revert restores exactly what was there.
+    previous_values = models.JSONField(default=dict, blank=True)
+    reverted_by = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="reverts"
+    )
+
+    class Meta:
+        verbose_name = verbose_name_plural = "状态变更记录"
+        ordering = ["project", "at", "id"]
+        indexes = [models.Index(fields=["project", "-id"])]
+
+    def __str__(self):
+        return f"{self.project.code} {self.transition_label} {self.effective_date or ''}"
+
+    @property
+    def transition_label(self):
+        if self.transition == self.REVERT:
+            return "撤销更正"
+        if self.transition == self.CREATE:
+            return "录入"
+        return Transition(self.transition).label
+
+
+class ProgressNote(models.Model):
+    """A dated note on how a project is going (进展情况)."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="progress_notes")
+    text = models.TextField("进展情况")
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    unit = models.ForeignKey(Unit, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    at = models.DateTimeField("时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "项目进展"
+        ordering = ["-at"]
+
+
+# --- Problems (DOMAIN.md section 7) ------------------------------------------------------------
+
+
+class ProblemCategory(models.TextChoices):
+    LAND = "land", "土地"
+    ENERGY = "energy", "能耗"
+    FUNDING = "funding", "资金"
+    APPROVAL = "approval", "审批"
+    OTHER = "other", "其他"
+
+
+class ProblemStatus(models.TextChoices):
+    OPEN = "open", "待答复"
+    REPLIED = "replied", "已答复"
+    RESOLVED = "resolved", "已解决"
+
+
+PROBLEM_REPLY_DAYS = 7  # section 7: reply-by defaults to 7 days after the problem is raised
+
+
+class Problem(models.Model):
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="problems")
+    category = models.CharField("类别", max_length=16, choices=ProblemCategory.choices)
+    description = models.TextField("问题描述")
+    raised_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="提出人", null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    raised_on = models.DateField("提出日期")
+    assigned_unit = models.ForeignKey(
+        Unit, verbose_name="交办单位", null=True, blank=True, on_delete=models.PROTECT, related_name="problems"
+    )
+    reply_by = models.DateField("答复期限")
+    status = models.CharField("状态", max_length=16, choices=ProblemStatus.choices, default=ProblemStatus.OPEN)
+    reply = models.TextField("单位答复", blank=True)
+    replied_on = models.DateField("答复日期", null=True, blank=True)
+    resolution = models.TextField("解决情况", blank=True)
+    resolved_on = models.DateField("解决日期", null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "问题协调"
+        ordering = ["-raised_on", "-id"]
+        indexes = [
+            models.Index(fields=["reply_by"], name="problem_open_reply_by", condition=Q(status="open")),
+        ]
+
+    def __str__(self):
+        return f"{self.project.code} {self.get_category_display()}：{self.description[:20]}"
+
+    def is_reply_overdue(self, as_of):
+        """Section 7: past its reply-by date without a reply."""
+        return self.replied_on is None and self.status == ProblemStatus.OPEN and self.reply_by < as_of
+
+
+class Instruction(models.Model):
+    """A city leader's instruction (批示) on a problem."""
+
+    problem = models.ForeignKey(Problem, on_delete=models.CASCADE, related_name="instructions")
+    leader = models.ForeignKey(Leader, verbose_name="市领导", on_delete=models.PROTECT, related_name="instructions")
+    text = models.TextField("批示内容")
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    at = models.DateTimeField("时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "领导批示"
+        ordering = ["at"]

@@ -1,0 +1,307 @@
+"""Writes to projects (HackSoft style: keyword-only functions, one transaction each).
+
+A transition is one call to `project_transition`: it locks the row, checks the guards, runs the
+django-fsm method, writes the history row, records the node's actual date, re-derives planned dates
+and queues notifications, all in one transaction.
+"""
+
+import datetime
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from milestones import services as node_services
+
+from .models import (
+    PROBLEM_REPLY_DAYS,
+    Instruction,
+    Problem,
+    ProblemStatus,
+    ProgressNote,
+    Project,
+    Status,
+    Transition,
+    TransitionLog,
+    local_today,
+)
+
+
+class TransitionRefused(ValidationError):
+    """A guard said no; `messages` holds the Chinese reasons for the user."""
+
+
+class TransitionConflict(Exception):
+    """Another change to the same project won the race (HTTP 409)."""
+
+    def __init__(self, message="该项目刚被其他人更新，请刷新后重试"):
+        super().__init__(message)
+        self.message = message
+
+
+# Fields a transition's form may fill in on the way (the land area with 供地, the code with 入库 …).
+TRANSITION_FIELDS = {
+    Transition.SIGN: {"total_investment", "currency", "is_manufacturing", "cluster", "responsible_unit"},
+    Transition.ACQUIRE_LAND: {"land_area"},
+    Transition.ENTER_STATISTICS: {"stats_code"},
+}
+
+# Project fields a transition body may change; snapshotted so that a revert restores them.
+_SNAPSHOT_FIELDS = ("signing_date", "suspended_from", "suspended_on", "status_reason", "last_event_date",
+                    "land_area", "stats_code", "total_investment", "currency", "is_manufacturing", "cluster",
+                    "responsible_unit_id")
+
+
+def _snapshot(project):
+    values = {}
+    for name in _SNAPSHOT_FIELDS:
+        value = getattr(project, name)
+        if isinstance(value, (datetime.date, Decimal)):
+            value = str(value)
+        values[name] = value
+    return values
+
+
+def _restore(project, values):
+    for name, value in values.items():
+        if name == "node_actual":
+            continue
+        field = project._meta.get_field(name.removesuffix("_id") if name.endswith("_id") else name)
+        if value is not None and field.get_internal_type() == "DateField":
+            value = datetime.date.fromisoformat(value)
+        elif value is not None and field.get_internal_type() == "DecimalField":
+            value = Decimal(value)
+        setattr(project, name, value)
+
+
+@transaction.atomic
+def project_transition(
+    *,
+    project: Project,
+    name: str,
+    user=None,
+    effective_date: datetime.date,
+    note: str = "",
+    reason: str = "",
+    fields: dict | None = None,
+    expected_status: str | None = None,
+    today: datetime.date | None = None,
+) -> TransitionLog:
+    """Run transition `name` (section 2) and everything that follows from it, or refuse it whole."""
+    if name not in Transition.values:
+        raise TransitionRefused([f"未知的操作：{name}"])
+    locked = Project.objects.select_for_update().get(pk=project.pk)
+    if expected_status is not None and locked.status != expected_status:
+        raise TransitionConflict()
+    fields = fields or {}
+    unknown = set(fields) - TRANSITION_FIELDS.get(name, set())
+    if unknown:
+        raise TransitionRefused([f"{Transition(name).label}时不能修改：{'、'.join(sorted(unknown))}"])
+    before = _snapshot(locked)
+    for field_name, value in fields.items():
+        setattr(locked, field_name, value)
+    reason = reason or (note if name in (Transition.SUSPEND, Transition.TERMINATE) else "")
+    problems = locked.transition_problems(name, effective_date=effective_date, reason=reason, today=today)
+    if problems:
+        raise TransitionRefused(problems)
+    source = locked.status
+    getattr(locked, name)(effective_date=effective_date, reason=reason)
+    locked.save()
+    before["node_actual"] = node_services.record_actual(
+        project=locked, transition=name, effective_date=effective_date
+    )
+    log = TransitionLog.objects.create(
+        project=locked,
+        transition=name,
+        source_state=source,
+        target_state=locked.status,
+        effective_date=effective_date,
+        note=note or reason,
+        by=user,
+        previous_values=before,
+    )
+    _after_change(locked)
+    _refresh(project, locked)
+    return log
+
+
+@transaction.atomic
+def project_revert_last(*, project: Project, user=None, reason: str) -> TransitionLog:
+    """The audited correction of section 2: undo the latest transition, keeping both rows."""
+    if not reason.strip():
+        raise TransitionRefused(["撤销须填写原因"])
+    locked = Project.objects.select_for_update().get(pk=project.pk)
+    last = (
+        TransitionLog.objects.filter(project=locked, reverted_by__isnull=True)
+        .exclude(transition__in=[TransitionLog.REVERT, TransitionLog.CREATE])
+        .exclude(reverts__isnull=False)
+        .order_by("-id")
+        .first()
+    )
+    if last is None or last.target_state != locked.status:
+        raise TransitionRefused(["没有可撤销的状态变更"])
+    node_type = node_services.TRANSITION_NODE.get(last.transition)
+    previous_actual = last.previous_values.get("node_actual")
+    _restore(locked, last.previous_values)
+    locked.save()
+    # The state field is protected from assignment; a correction is the one sanctioned bypass.
+    Project.objects.filter(pk=locked.pk).update(status=last.source_state)
+    locked.refresh_from_db()
+    if node_type:
+        node_services.sync_nodes(
+            project=locked,
+            actual_dates={node_type: datetime.date.fromisoformat(previous_actual) if previous_actual else None},
+        )
+    revert = TransitionLog.objects.create(
+        project=locked,
+        transition=TransitionLog.REVERT,
+        source_state=last.target_state,
+        target_state=last.source_state,
+        effective_date=None,
+        note=f"撤销「{last.transition_label}」：{reason}",
+        by=user,
+    )
+    last.reverted_by = revert
+    last.save(update_fields=["reverted_by"])
+    _after_change(locked)
+    _refresh(project, locked)
+    return revert
+
+
+def _refresh(project, locked):
+    if project is not locked:
+        project.refresh_from_db()
+
+
+def _after_change(project):
+    """Queue what follows a change of dates (reminders re-armed, escalations); see notifications."""
+    from notifications import services as notification_services
+
+    hook = getattr(notification_services, "on_project_changed", None)
+    if hook is not None:
+        hook(project=project)
+
+
+# --- creating and editing -----------------------------------------------------------------------
+
+PROJECT_FIELDS = (
+    "code", "name", "investor", "total_investment", "currency", "is_manufacturing", "cluster", "source",
+    "channel", "platform", "responsible_unit", "contact_leader", "needs_new_land", "land_area", "stats_code",
+    "remark",
+)
+
+
+def _validate_project(project):
+    try:
+        project.full_clean(exclude=["status"])
+    except ValidationError as exc:
+        raise ValidationError(exc.message_dict) from exc
+
+
+@transaction.atomic
+def project_create(
+    *,
+    user=None,
+    signing_date: datetime.date | None = None,
+    planned_dates: dict | None = None,
+    today: datetime.date | None = None,
+    **data,
+) -> Project:
+    """Log a new deal. With a signing date it is signed at once, through the sign guard."""
+    project = Project(created_by=user, **{k: v for k, v in data.items() if k in PROJECT_FIELDS})
+    _validate_project(project)
+    project.save()
+    TransitionLog.objects.create(
+        project=project, transition=TransitionLog.CREATE, source_state="", target_state=project.status, by=user
+    )
+    node_services.sync_nodes(project=project, agreed_dates=planned_dates or {})
+    if signing_date is not None:
+        project_transition(project=project, name=Transition.SIGN, user=user, effective_date=signing_date, today=today)
+    return project
+
+
+@transaction.atomic
+def project_update(*, project: Project, user=None, planned_dates: dict | None = None, **data) -> Project:
+    """Edit a project's data (not its state: that moves only by transitions)."""
+    locked = Project.objects.select_for_update().get(pk=project.pk)
+    for key, value in data.items():
+        if key not in PROJECT_FIELDS:
+            raise ValidationError({key: "该字段不能直接修改"})
+        setattr(locked, key, value)
+    if locked.status not in (Status.NEGOTIATING,) and locked.sign_problems():
+        raise ValidationError({"__all__": locked.sign_problems()})
+    if (
+        not locked.needs_new_land
+        and locked.status == Status.LAND_ACQUIRED
+    ):
+        raise ValidationError({"needs_new_land": "项目已供地，不能改为无需新供地"})
+    _validate_project(locked)
+    locked.save()
+    node_services.sync_nodes(project=locked, agreed_dates=planned_dates or {})
+    _after_change(locked)
+    _refresh(project, locked)
+    return locked
+
+
+# --- problems and notes (section 7) --------------------------------------------------------------
+
+
+@transaction.atomic
+def problem_raise(*, project, user=None, category, description, assigned_unit=None, raised_on=None,
+                  reply_by=None) -> Problem:
+    raised_on = raised_on or local_today()
+    problem = Problem(
+        project=project, category=category, description=description, raised_by=user, raised_on=raised_on,
+        assigned_unit=assigned_unit or project.responsible_unit,
+        reply_by=reply_by or raised_on + datetime.timedelta(days=PROBLEM_REPLY_DAYS),
+    )
+    problem.full_clean()
+    problem.save()
+    return problem
+
+
+@transaction.atomic
+def problem_assign(*, problem: Problem, unit, reply_by=None) -> Problem:
+    problem.assigned_unit = unit
+    if reply_by is not None:
+        problem.reply_by = reply_by
+    problem.save(update_fields=["assigned_unit", "reply_by"])
+    return problem
+
+
+@transaction.atomic
+def problem_reply(*, problem: Problem, reply: str, replied_on=None) -> Problem:
+    if not reply.strip():
+        raise ValidationError({"reply": "请填写答复内容"})
+    if problem.status == ProblemStatus.RESOLVED:
+        raise ValidationError({"reply": "问题已解决，不能再答复"})
+    problem.reply = reply
+    problem.replied_on = replied_on or local_today()
+    problem.status = ProblemStatus.REPLIED
+    problem.save(update_fields=["reply", "replied_on", "status"])
+    return problem
+
+
+@transaction.atomic
+def problem_resolve(*, problem: Problem, resolution: str, resolved_on=None) -> Problem:
+    if not resolution.strip():
+        raise ValidationError({"resolution": "请填写解决情况"})
+    problem.resolution = resolution
+    problem.resolved_on = resolved_on or local_today()
+    problem.status = ProblemStatus.RESOLVED
+    problem.save(update_fields=["resolution", "resolved_on", "status"])
+    return problem
+
+
+@transaction.atomic
+def problem_instruct(*, problem: Problem, leader, text: str, user=None) -> Instruction:
+    if not text.strip():
+        raise ValidationError({"text": "请填写批示内容"})
+    return Instruction.objects.create(problem=problem, leader=leader, text=text, by=user)
+
+
+@transaction.atomic
+def progress_note_add(*, project: Project, text: str, user=None, unit=None) -> ProgressNote:
+    if not text.strip():
+        raise ValidationError({"text": "请填写进展情况"})
+    return ProgressNote.objects.create(project=project, text=text, by=user, unit=unit)
