@@ -1,0 +1,38 @@
+# Two commands on a fresh machine with Python >= 3.11 and make:
+#   make run   set up, migrate the embedded SQLite database, load demo data, start web + worker + beat
+#   make test  set up and run the test suite (SQLite and the embedded broker unless DATABASE_URL/REDIS_URL)
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test setup migrate demo bench clean
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python >= 3.11 is required")'
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+migrate: setup
+	DEBUG=1 $(BIN)/python manage.py migrate --noinput
+
+demo: migrate
+	DEBUG=1 $(BIN)/python manage.py load_demo
+
+run: demo
+	HOST=$(HOST) PORT=$(PORT) BIN=$(BIN) bash scripts/run.sh
+
+test: setup
+	$(BIN)/python -m pytest
+
+bench: setup
+	for script in bench/*.py; do $(BIN)/python $$script || exit 1; done
+
+clean:
+	rm -rf $(VENV) var staticfiles test-artifacts

@@ -1,0 +1,252 @@
+"""Admin for projects and the organisation. The state moves only through the transition form here
+(the same service as the pages and the API); history rows are read-only."""
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
+
+from milestones.models import Node
+from milestones.services import sync_nodes
+
+from .models import (
+    Instruction,
+    Leader,
+    Platform,
+    Problem,
+    Profile,
+    ProgressNote,
+    Project,
+    Transition,
+    TransitionLog,
+    Unit,
+    local_today,
+)
+from .services import TransitionConflict, project_revert_last, project_transition
+
+
+@admin.register(Unit)
+class UnitAdmin(admin.ModelAdmin):
+    list_display = ["name", "is_investment_center", "email", "webhook_url", "sort_order"]
+    list_editable = ["sort_order"]
+    search_fields = ["name"]
+
+
+@admin.register(Leader)
+class LeaderAdmin(admin.ModelAdmin):
+    list_display = ["name", "title", "user", "sort_order"]
+    list_editable = ["sort_order"]
+    search_fields = ["name", "title"]
+    autocomplete_fields = ["user"]
+
+
+@admin.register(Platform)
+class PlatformAdmin(admin.ModelAdmin):
+    list_display = ["name", "unit"]
+    search_fields = ["name"]
+
+
+@admin.register(Profile)
+class ProfileAdmin(admin.ModelAdmin):
+    list_display = ["user", "role", "unit"]
+    list_filter = ["role", "unit"]
+    autocomplete_fields = ["user"]
+
+
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class HistoryInline(ReadOnlyInline):
+    model = TransitionLog
+    fields = ["at", "transition_label", "source_state", "target_state", "effective_date", "note", "by", "reverted_by"]
+    readonly_fields = fields
+    verbose_name_plural = "状态变更记录（只读）"
+
+    @admin.display(description="操作")
+    def transition_label(self, obj):
+        return obj.transition_label
+
+
+class NodeInline(ReadOnlyInline):
+    # Planned dates change through the project form (agreed vs derived); actual dates by transitions.
+    model = Node
+    fields = ["node_type", "planned_date", "planned_is_agreed", "actual_date", "responsible_unit"]
+    readonly_fields = fields
+
+
+class ProblemInline(admin.TabularInline):
+    model = Problem
+    extra = 0
+    fields = ["category", "description", "assigned_unit", "raised_on", "reply_by", "status"]
+    show_change_link = True
+
+
+class TransitionForm(forms.Form):
+    transition = forms.ChoiceField(label="操作", choices=Transition.choices)
+    effective_date = forms.DateField(label="实际发生日期", initial=local_today, widget=forms.DateInput(attrs={"type": "date"}))
+    reason = forms.CharField(label="原因（暂停、终止必填）", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    note = forms.CharField(label="说明", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    land_area = forms.DecimalField(label="用地面积（亩，供地时）", required=False)
+    stats_code = forms.CharField(label="统计库项目代码（入库时）", required=False)
+
+
+class RevertForm(forms.Form):
+    reason = forms.CharField(label="撤销原因", widget=forms.Textarea(attrs={"rows": 2}))
+
+
+@admin.register(Project)
+class ProjectAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "status", "total_investment_display", "responsible_unit", "contact_leader",
+                    "signing_date", "transition_link"]
+    list_filter = ["status", "cluster", "source", "is_manufacturing", "currency", "responsible_unit",
+                   "contact_leader", "platform"]
+    search_fields = ["code", "name", "investor"]
+    list_select_related = ["responsible_unit", "contact_leader"]
+    date_hierarchy = "signing_date"
+    readonly_fields = ["status", "signing_date", "suspended_from", "suspended_on", "status_reason",
+                       "last_event_date", "created_at", "updated_at", "created_by"]
+    inlines = [NodeInline, ProblemInline, HistoryInline]
+    fieldsets = [
+        ("项目", {"fields": ["code", "name", "investor", ("total_investment", "currency"), "is_manufacturing",
+                            "cluster", "source", "channel"]}),
+        ("归属", {"fields": ["platform", "responsible_unit", "contact_leader"]}),
+        ("用地与统计", {"fields": ["needs_new_land", "land_area", "stats_code"]}),
+        ("状态（仅能通过「办理状态变更」修改）", {"fields": ["status", "signing_date", "suspended_from", "suspended_on",
+                                             "status_reason", "last_event_date"]}),
+        ("其他", {"fields": ["remark", "created_at", "updated_at", "created_by"]}),
+    ]
+
+    @admin.display(description="总投资")
+    def total_investment_display(self, obj):
+        return obj.total_investment_display
+
+    @admin.display(description="状态变更")
+    def transition_link(self, obj):
+        return format_html('<a href="{}">办理</a>', reverse("admin:projects_project_transition", args=[obj.pk]))
+
+    def get_urls(self):
+        extra = [
+            path("<int:pk>/transition/", self.admin_site.admin_view(self.transition_view),
+                 name="projects_project_transition"),
+            path("<int:pk>/revert/", self.admin_site.admin_view(self.revert_view), name="projects_project_revert"),
+        ]
+        return extra + super().get_urls()
+
+    def transition_view(self, request, pk):
+        project = get_object_or_404(Project, pk=pk)
+        if not self.has_change_permission(request, project):
+            return redirect("admin:index")
+        form = TransitionForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            data = form.cleaned_data
+            fields = {}
+            if data["transition"] == Transition.ACQUIRE_LAND and data["land_area"] is not None:
+                fields["land_area"] = data["land_area"]
+            if data["transition"] == Transition.ENTER_STATISTICS and data["stats_code"]:
+                fields["stats_code"] = data["stats_code"]
+            try:
+                project_transition(project=project, name=data["transition"], user=request.user,
+                                   effective_date=data["effective_date"], note=data["note"], reason=data["reason"],
+                                   fields=fields, expected_status=request.POST.get("expected_status"))
+            except ValidationError as exc:
+                for message in exc.messages:
+                    form.add_error(None, message)
+            except TransitionConflict as exc:
+                form.add_error(None, exc.message)
+            else:
+                messages.success(request, f"{project.code} 已{Transition(data['transition']).label}")
+                return redirect("admin:projects_project_change", project.pk)
+        return self._form_page(request, project, form, "办理状态变更")
+
+    def revert_view(self, request, pk):
+        project = get_object_or_404(Project, pk=pk)
+        if not self.has_change_permission(request, project):
+            return redirect("admin:index")
+        form = RevertForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                project_revert_last(project=project, user=request.user, reason=form.cleaned_data["reason"])
+            except ValidationError as exc:
+                for message in exc.messages:
+                    form.add_error(None, message)
+            else:
+                messages.success(request, f"{project.code} 已撤销最近一次状态变更")
+                return redirect("admin:projects_project_change", project.pk)
+        return self._form_page(request, project, form, "撤销最近一次状态变更")
+
+    def _form_page(self, request, project, form, title):
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "original": project,
+            "title": f"{title}：{project}",
+            "form": form,
+            "project": project,
+        }
+        return TemplateResponse(request, "admin/projects/project/action_form.html", context)
+
+    def save_model(self, request, obj, form, change):
+        # The admin edits data, never the state; nodes follow the data (owners, land node, derived dates).
+        if not change:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)
+        if not change:
+            TransitionLog.objects.create(project=obj, transition=TransitionLog.CREATE, source_state="",
+                                         target_state=obj.status, by=request.user)
+        sync_nodes(project=obj)
+
+    def has_delete_permission(self, request, obj=None):
+        # A project leaves the pipeline by 终止, keeping its history; deleting would lose the audit trail.
+        return request.user.is_superuser and obj is not None and not obj.history.exclude(transition="create").exists()
+
+
+@admin.register(TransitionLog)
+class TransitionLogAdmin(admin.ModelAdmin):
+    list_display = ["project", "transition", "source_state", "target_state", "effective_date", "by", "at"]
+    list_filter = ["transition", "target_state"]
+    search_fields = ["project__code", "project__name"]
+    list_select_related = ["project", "by"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class InstructionInline(admin.TabularInline):
+    model = Instruction
+    extra = 0
+    fields = ["leader", "text", "by", "at"]
+    readonly_fields = ["by", "at"]
+
+
+@admin.register(Problem)
+class ProblemAdmin(admin.ModelAdmin):
+    list_display = ["project", "category", "assigned_unit", "raised_on", "reply_by", "status"]
+    list_filter = ["status", "category", "assigned_unit"]
+    search_fields = ["project__code", "project__name", "description"]
+    list_select_related = ["project", "assigned_unit"]
+    autocomplete_fields = ["project"]
+    inlines = [InstructionInline]
+
+
+@admin.register(ProgressNote)
+class ProgressNoteAdmin(admin.ModelAdmin):
+    list_display = ["project", "text", "unit", "by", "at"]
+    list_select_related = ["project", "unit", "by"]
+    search_fields = ["project__code", "text"]
