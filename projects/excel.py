@@ -1,0 +1,108 @@
+"""Small openpyxl helpers shared by the ledger export and the report workbooks.
+
+Everything here works for normal and write-only worksheets: cells are built with `WriteOnlyCell`
+and appended with `ws.append(...)`, which both kinds of worksheet accept.
+"""
+
+import datetime
+from decimal import Decimal
+
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.rich_text import CellRichText
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.utils import get_column_letter
+
+AMOUNT_FORMAT = "#,##0.00##"  # amounts in 万: up to 4 decimals (1 元) without noise
+AREA_FORMAT = "#,##0.00"
+INTEGER_FORMAT = "#,##0"
+PERCENT_FORMAT = "0.0%"
+DATE_FORMAT = "yyyy-mm-dd"
+
+HEADER_FONT = Font(bold=True, color="FFFFFF")
+HEADER_FILL = PatternFill("solid", fgColor="1F4E78")
+HEADER_ALIGNMENT = Alignment(horizontal="center", vertical="center", wrap_text=True)
+HEADER_BORDER = Border(bottom=Side(style="thin", color="999999"))
+
+# A spreadsheet program evaluates a cell typed as text when it starts with one of these
+# (CSV/formula injection); openpyxl itself turns any string starting with "=" into a formula.
+FORMULA_PREFIXES = ("=", "+", "-", "@")
+
+
+def safe_text(value):
+    """Return `value` ready to be put in a cell: a string beginning with = + - @ becomes rich text,
+    which openpyxl stores as an inline string, never as a formula. Other values pass through."""
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return CellRichText(value)
+    return value
+
+
+def cell(ws, value, *, number_format=None, bold=False):
+    """A cell for `ws.append`: text made safe, dates and amounts with their number format."""
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        result = WriteOnlyCell(ws, value)
+        # Stored as a string and marked "quote prefix", so Excel keeps it text even when edited.
+        result.data_type = "s"
+        result.quotePrefix = True
+    else:
+        result = WriteOnlyCell(ws, value)
+    if number_format is None:
+        number_format = default_number_format(value)
+    if number_format:
+        result.number_format = number_format
+    if bold:
+        result.font = Font(bold=True)
+    return result
+
+
+def default_number_format(value):
+    if isinstance(value, (datetime.date, datetime.datetime)):
+        return DATE_FORMAT
+    if isinstance(value, Decimal):
+        return AMOUNT_FORMAT
+    return None
+
+
+def header_cells(ws, headers):
+    """The styled header row, for `ws.append(header_cells(ws, headers))`."""
+    cells = []
+    for text in headers:
+        header = cell(ws, text)
+        header.font = HEADER_FONT
+        header.fill = HEADER_FILL
+        header.alignment = HEADER_ALIGNMENT
+        header.border = HEADER_BORDER
+        cells.append(header)
+    return cells
+
+
+def row_cells(ws, values, number_formats=None):
+    """One data row; `number_formats` maps column index (0-based) to a format for that column."""
+    number_formats = number_formats or {}
+    return [cell(ws, value, number_format=number_formats.get(index)) for index, value in enumerate(values)]
+
+
+def set_column_widths(ws, widths):
+    """`widths` is a list (one per column, from A) or a dict {column letter or 1-based index: width}.
+    On a write-only sheet this must be called before the first row is appended."""
+    items = enumerate(widths, start=1) if isinstance(widths, (list, tuple)) else widths.items()
+    for column, width in items:
+        letter = get_column_letter(column) if isinstance(column, int) else column
+        ws.column_dimensions[letter].width = width
+
+
+def text_width(text, minimum=8, maximum=40):
+    """A column width that fits `text`, counting a CJK character as two."""
+    width = sum(2 if ord(ch) > 0x2E80 else 1 for ch in str(text)) + 2
+    return max(minimum, min(maximum, width))
+
+
+def freeze_header(ws, rows=1):
+    """Keep the header row(s) visible while scrolling (before the first append on write-only sheets)."""
+    ws.freeze_panes = f"A{rows + 1}"
+
+
+def setup_sheet(ws, headers, *, widths=None):
+    """Column widths, frozen header row, styled header: the usual start of a table sheet."""
+    set_column_widths(ws, widths or [text_width(h, minimum=10) for h in headers])
+    freeze_header(ws)
+    ws.append(header_cells(ws, headers))

@@ -1,0 +1,790 @@
+"""The Excel ledger (项目台账): import and export (DOMAIN.md section 9).
+
+Import is all or nothing. Every row is parsed and validated first, and each project is moved into
+its state in memory through the same django-fsm transitions and guards the UI uses
+(`Project.transition_problems` then the transition method), never by writing `status`. Only when no
+cell is bad is anything written, with a handful of bulk queries inside one transaction, so a
+10,000-row ledger imports in seconds (bench/import_ledger.py).
+"""
+
+import datetime
+import difflib
+import logging
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+import openpyxl
+from django.db import transaction
+from django.utils import timezone
+
+from milestones.models import NODE_ORDER, DeadlineRule, Node, NodeType
+from milestones.services import TRANSITION_NODE, applicable_node_types, derive_planned_dates, node_unit
+from projects import excel
+from projects.models import (
+    AMOUNT_UNIT_LABEL,
+    Channel,
+    Cluster,
+    Currency,
+    Leader,
+    Platform,
+    Project,
+    Source,
+    Status,
+    Transition,
+    TransitionLog,
+    Unit,
+    local_today,
+)
+from projects.services import _snapshot
+
+logger = logging.getLogger(__name__)
+
+# --- the format (DOMAIN.md section 9) -----------------------------------------------------------
+
+H_CODE, H_NAME, H_INVESTOR = "项目编号", "项目名称", "投资方"
+H_AMOUNT, H_AMOUNT_UNIT = "总投资", "计量单位"
+H_MANUFACTURING, H_CLUSTER, H_SOURCE, H_CHANNEL = "是否制造业", "产业集群", "项目来源", "招商方式"
+H_PLATFORM, H_UNIT, H_LEADER = "所在平台", "责任单位", "联系市领导"
+H_NEEDS_LAND, H_LAND_AREA, H_SIGNING = "是否需新供地", "用地面积（亩）", "签约日期"
+H_STATS_CODE, H_STATUS, H_REMARK = "统计库项目代码", "状态", "备注"
+
+PLANNED_HEADERS = {
+    NodeType.LAND: "计划供地日期",
+    NodeType.START: "计划开工日期",
+    NodeType.STATISTICS: "计划入库日期",
+    NodeType.PRODUCTION: "计划投产日期",
+}
+ACTUAL_HEADERS = {
+    NodeType.LAND: "实际供地日期",
+    NodeType.START: "实际开工日期",
+    NodeType.STATISTICS: "实际入库日期",
+    NodeType.PRODUCTION: "实际投产日期",
+}
+STEP_TRANSITION = {node_type: name for name, node_type in TRANSITION_NODE.items()}
+
+HEADERS = [
+    H_CODE, H_NAME, H_INVESTOR, H_AMOUNT, H_AMOUNT_UNIT, H_MANUFACTURING, H_CLUSTER, H_SOURCE, H_CHANNEL,
+    H_PLATFORM, H_UNIT, H_LEADER, H_NEEDS_LAND, H_LAND_AREA, H_SIGNING,
+    *PLANNED_HEADERS.values(), *ACTUAL_HEADERS.values(),
+    H_STATS_CODE, H_STATUS, H_REMARK,
+]
+REQUIRED_HEADERS = (H_CODE, H_NAME, H_INVESTOR, H_AMOUNT)
+HEADER_ORDER = {header: index for index, header in enumerate(HEADERS)}
+
+# Amounts are stored in 万 of their own currency; 亿 = 10,000 万 (section 5: no exchange rate).
+AMOUNT_UNITS = {
+    "万元": (Currency.CNY, Decimal(1)),
+    "亿元": (Currency.CNY, Decimal(10000)),
+    "万美元": (Currency.USD, Decimal(1)),
+    "亿美元": (Currency.USD, Decimal(10000)),
+}
+STATUS_CELL = {"在谈": Status.NEGOTIATING, "已暂停": Status.SUSPENDED, "已终止": Status.TERMINATED}
+YES_NO = {"是": True, "否": False}
+IMPORT_NOTE = "台账导入"
+REVERT_HINT = "台账落后于系统记录；如确需更正，请在系统中使用「撤销」后再导入"
+
+_DATE_TEXT = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
+_AMOUNT_STEP = Decimal("0.0001")
+_AREA_STEP = Decimal("0.01")
+
+# Project fields an import may change on an existing project (bulk_update writes only these).
+_UPDATABLE = [
+    "name", "investor", "total_investment", "currency", "is_manufacturing", "cluster", "source", "channel",
+    "platform_id", "responsible_unit_id", "contact_leader_id", "needs_new_land", "land_area", "signing_date",
+    "stats_code", "remark", "status", "suspended_from", "suspended_on", "status_reason", "last_event_date",
+]
+_NODE_FIELDS = ["planned_date", "planned_is_agreed", "actual_date", "responsible_unit_id"]
+
+
+@dataclass
+class ImportResult:
+    dry_run: bool = False
+    rows: int = 0
+    errors: list[str] = field(default_factory=list)
+    created: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    created_units: list[str] = field(default_factory=list)
+    created_leaders: list[str] = field(default_factory=list)
+    created_platforms: list[str] = field(default_factory=list)
+    queries: int | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def summary(self) -> str:
+        """The Chinese summary printed at the end of an import."""
+        if self.errors:
+            return f"导入失败：共 {len(self.errors)} 处错误，未写入任何数据"
+        verb = "将" if self.dry_run else ""
+        lines = [
+            ("试运行（未写入任何数据）：" if self.dry_run else "导入完成：")
+            + f"{verb}新增 {len(self.created)} 个、{verb}更新 {len(self.updated)} 个项目"
+            + (f"（另有 {len(self.unchanged)} 个无变化）" if self.unchanged else "")
+        ]
+        if self.created_units:
+            lines.append(f"{verb}新建责任单位：{'、'.join(self.created_units)}")
+        if self.created_leaders:
+            lines.append(f"{verb}新建联系市领导：{'、'.join(self.created_leaders)}")
+        return "\n".join(lines)
+
+
+# --- reading and checking cells -----------------------------------------------------------------
+
+
+@dataclass
+class _Row:
+    number: int
+    errors: list = field(default_factory=list)  # (header, reason)
+    code: str = ""
+    name: str = ""
+    investor: str = ""
+    total_investment: Decimal | None = None
+    currency: str = Currency.CNY
+    is_manufacturing: bool | None = None
+    cluster: str = ""
+    source: str = ""
+    channel: str = ""
+    platform: str = ""
+    unit: str = ""
+    leader: str = ""
+    needs_new_land: bool = True
+    land_area: Decimal | None = None
+    signing_date: datetime.date | None = None
+    planned: dict = field(default_factory=dict)
+    actual: dict = field(default_factory=dict)
+    stats_code: str = ""
+    status: str | None = None  # None: derived from the actual dates
+    remark: str = ""
+
+
+def _max_length(name):
+    return Project._meta.get_field(name).max_length
+
+
+_MAX_LENGTH = {H_CODE: _max_length("code"), H_NAME: _max_length("name"), H_INVESTOR: _max_length("investor"),
+               H_STATS_CODE: _max_length("stats_code"), H_PLATFORM: Platform._meta.get_field("name").max_length,
+               H_UNIT: Unit._meta.get_field("name").max_length, H_LEADER: Leader._meta.get_field("name").max_length}
+
+
+class _CellReader:
+    """Turns one spreadsheet row into a `_Row`, recording each bad cell as (header, reason)."""
+
+    def __init__(self, number, values):
+        self.values = values
+        self.row = _Row(number=number)
+
+    def bad(self, header, reason):
+        self.row.errors.append((header, reason))
+
+    def text(self, header, *, required=False):
+        value = self.values.get(header)
+        if value is None:
+            text = ""
+        elif isinstance(value, float) and value.is_integer():
+            text = str(int(value))  # a code typed as a number: 33061133833463.0 -> "33061133833463"
+        elif isinstance(value, datetime.datetime):
+            text = value.date().isoformat()
+        else:
+            text = str(value).strip()
+        if required and not text:
+            self.bad(header, "必填，不能为空")
+        limit = _MAX_LENGTH.get(header)
+        if limit and len(text) > limit:
+            self.bad(header, f"不能超过 {limit} 个字")
+        return text
+
+    def number(self, header):
+        value = self.values.get(header)
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return None
+        if isinstance(value, bool) or isinstance(value, (datetime.date, datetime.datetime)):
+            self.bad(header, f"应为数字，而不是「{value}」")
+            return None
+        try:
+            number = Decimal(str(value).strip().replace(",", ""))
+        except InvalidOperation:
+            self.bad(header, f"应为数字，而不是「{value}」")
+            return None
+        if not number.is_finite():
+            self.bad(header, f"应为数字，而不是「{value}」")
+            return None
+        return number
+
+    def choice(self, header, allowed, *, default=""):
+        text = self.text(header)
+        if not text:
+            return default
+        if text not in allowed:
+            self.bad(header, f"「{text}」不是可选值，应为：{'、'.join(allowed)}")
+            return default
+        return text
+
+    def yes_no(self, header, *, default=None):
+        text = self.text(header)
+        if not text:
+            return default
+        if text not in YES_NO:
+            self.bad(header, f"应为「是」或「否」，而不是「{text}」")
+            return default
+        return YES_NO[text]
+
+    def date(self, header):
+        value = self.values.get(header)
+        if value is None:
+            return None
+        if isinstance(value, datetime.datetime):
+            return value.date()
+        if isinstance(value, datetime.date):
+            return value
+        text = str(value).strip()
+        if not text:
+            return None
+        match = _DATE_TEXT.match(text)
+        if not match:
+            self.bad(header, f"「{text}」不是日期，应为 Excel 日期或 YYYY-MM-DD")
+            return None
+        try:
+            return datetime.date(*(int(part) for part in match.groups()))
+        except ValueError:
+            self.bad(header, f"日期 {text} 不存在")
+            return None
+
+
+def _parse_row(number, values) -> _Row:
+    """One ledger row, cell by cell (section 9), with the row-level rules that need no database."""
+    cells = _CellReader(number, values)
+    row = cells.row
+    row.code = cells.text(H_CODE, required=True)
+    row.name = cells.text(H_NAME, required=True)
+    row.investor = cells.text(H_INVESTOR, required=True)
+    unit_label = cells.choice(H_AMOUNT_UNIT, list(AMOUNT_UNITS), default="万元")
+    row.currency, factor = AMOUNT_UNITS[unit_label]
+    amount = cells.number(H_AMOUNT)
+    if amount is None:
+        if not any(header == H_AMOUNT for header, _ in row.errors):
+            cells.bad(H_AMOUNT, "必填，不能为空")
+    elif amount <= 0:
+        cells.bad(H_AMOUNT, "必须大于 0")
+    else:
+        row.total_investment = (amount * factor).quantize(_AMOUNT_STEP)
+        if row.total_investment == 0:
+            cells.bad(H_AMOUNT, "必须大于 0")
+        elif row.total_investment.adjusted() >= 14:
+            cells.bad(H_AMOUNT, "数额过大")
+    row.is_manufacturing = cells.yes_no(H_MANUFACTURING)
+    row.cluster = cells.choice(H_CLUSTER, Cluster.values)
+    row.source = cells.choice(H_SOURCE, Source.values)
+    row.channel = cells.choice(H_CHANNEL, Channel.values)
+    row.platform = cells.text(H_PLATFORM)
+    row.unit = cells.text(H_UNIT)
+    row.leader = cells.text(H_LEADER)
+    row.needs_new_land = cells.yes_no(H_NEEDS_LAND, default=True)
+    area = cells.number(H_LAND_AREA)
+    if area is not None:
+        if area < 0:
+            cells.bad(H_LAND_AREA, "不能为负数")
+        elif area.adjusted() >= 10:
+            cells.bad(H_LAND_AREA, "数额过大")
+        else:
+            row.land_area = area.quantize(_AREA_STEP)
+    row.signing_date = cells.date(H_SIGNING)
+    for node_type, header in PLANNED_HEADERS.items():
+        row.planned[node_type] = cells.date(header)
+    for node_type, header in ACTUAL_HEADERS.items():
+        day = cells.date(header)
+        if day is not None:
+            row.actual[node_type] = day
+    row.stats_code = cells.text(H_STATS_CODE)
+    status_text = cells.choice(H_STATUS, list(STATUS_CELL))
+    row.status = STATUS_CELL.get(status_text)
+    row.remark = cells.text(H_REMARK)
+    _check_row_rules(cells)
+    return row
+
+
+def _check_row_rules(cells):
+    """Section 9 rules between cells of one row; the transition guards check the rest."""
+    row = cells.row
+    if row.status == Status.NEGOTIATING:
+        for node_type in row.actual:
+            cells.bad(ACTUAL_HEADERS[node_type], "状态为「在谈」的项目不能填写实际日期")
+    elif row.signing_date is None and row.status != Status.TERMINATED:
+        if row.actual:
+            cells.bad(H_SIGNING, "填写了实际日期的项目必须填写签约日期")
+        else:
+            cells.bad(H_SIGNING, "未填写签约日期；尚未签约的项目请在「状态」中填写「在谈」")
+    if not row.needs_new_land and NodeType.LAND in row.actual:
+        cells.bad(ACTUAL_HEADERS[NodeType.LAND], "该项目无需新供地，不能填写实际供地日期")
+    if NodeType.STATISTICS in row.actual and not row.stats_code:
+        cells.bad(ACTUAL_HEADERS[NodeType.STATISTICS], "填写了实际入库日期，必须同时填写统计库项目代码")
+
+
+def _read_workbook(path_or_file, result, progress):
+    """Yield (row number, {header: value}) for the first sheet; header problems go to `result`."""
+    try:
+        workbook = openpyxl.load_workbook(path_or_file, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many types for a file that is not xlsx
+        logger.warning("ledger: cannot open workbook: %s", exc)
+        result.errors.append(f"无法读取文件（请上传 .xlsx 格式的台账）：{exc}")
+        return
+    try:
+        sheet = workbook.worksheets[0]
+        rows = sheet.iter_rows(values_only=True)
+        header_row = next(rows, None)
+        columns = _check_headers(header_row, result)
+        if result.errors:
+            return
+        total = (sheet.max_row - 1) if sheet.max_row else None
+        from tqdm import tqdm
+
+        for number, values in enumerate(tqdm(rows, total=total, disable=not progress, unit="行", desc="读取台账"),
+                                        start=2):
+            if values is None or all(v is None or (isinstance(v, str) and not v.strip()) for v in values):
+                continue
+            yield number, {header: values[index] for index, header in columns if index < len(values)}
+    finally:
+        workbook.close()
+
+
+def _check_headers(header_row, result):
+    """Section 9: Chinese headers, order free, unknown ones refused, the required ones present."""
+    columns, seen = [], set()
+    problems = []
+    for index, value in enumerate(header_row or ()):
+        header = str(value).strip() if value is not None else ""
+        if not header:
+            continue
+        if header not in HEADER_ORDER:
+            close = difflib.get_close_matches(header, HEADERS, n=3, cutoff=0.5)
+            hint = f"，是否为：{'、'.join(close)}" if close else ""
+            problems.append((header, f"未知的表头{hint}"))
+        elif header in seen:
+            problems.append((header, "表头重复"))
+        else:
+            seen.add(header)
+            columns.append((index, header))
+    for header in REQUIRED_HEADERS:
+        if header not in seen:
+            problems.append((header, "缺少必填列"))
+    result.errors.extend(f"第1行 {header}: {reason}" for header, reason in problems)
+    return columns
+
+
+# --- reference data -----------------------------------------------------------------------------
+
+
+class _References:
+    """Units, leaders and platforms by name, loaded once (three queries)."""
+
+    def __init__(self):
+        self.units = {unit.name: unit for unit in Unit.objects.all()}
+        self.leaders = {leader.name: leader for leader in Leader.objects.all()}
+        titles = {}
+        for leader in self.leaders.values():
+            if leader.title:
+                titles.setdefault(leader.title, []).append(leader)
+        # A leader may be written by title (section 9: "a leader's name or title") when it is unique.
+        self.leader_titles = {title: found[0] for title, found in titles.items() if len(found) == 1}
+        self.platforms = {p.name: p for p in Platform.objects.select_related("unit")}
+
+    def leader(self, name):
+        return self.leaders.get(name) or self.leader_titles.get(name)
+
+    def resolve(self, rows, *, create_missing, result):
+        """Unknown unit and leader names are errors listing the close known names, unless
+        `create_missing`; unknown platforms are created silently (they are free text)."""
+        missing_units, missing_leaders, missing_platforms = {}, {}, {}
+        for row in rows:
+            if row.unit and row.unit not in self.units:
+                missing_units.setdefault(row.unit, []).append(row)
+            if row.leader and self.leader(row.leader) is None:
+                missing_leaders.setdefault(row.leader, []).append(row)
+            if row.platform and row.platform not in self.platforms:
+                missing_platforms.setdefault(row.platform, [])
+        if create_missing:
+            new_units = Unit.objects.bulk_create([Unit(name=name) for name in missing_units])
+            self.units.update((unit.name, unit) for unit in new_units)
+            new_leaders = Leader.objects.bulk_create([Leader(name=name) for name in missing_leaders])
+            self.leaders.update((leader.name, leader) for leader in new_leaders)
+            result.created_units = list(missing_units)
+            result.created_leaders = list(missing_leaders)
+        else:
+            for name, found in missing_units.items():
+                reason = _unknown_name("责任单位", name, self.units)
+                for row in found:
+                    row.errors.append((H_UNIT, reason))
+            for name, found in missing_leaders.items():
+                reason = _unknown_name("联系市领导", name, [*self.leaders, *self.leader_titles])
+                for row in found:
+                    row.errors.append((H_LEADER, reason))
+        new_platforms = Platform.objects.bulk_create([Platform(name=name) for name in missing_platforms])
+        self.platforms.update((platform.name, platform) for platform in new_platforms)
+        result.created_platforms = list(missing_platforms)
+
+
+def _unknown_name(kind, name, known):
+    close = difflib.get_close_matches(name, list(known), n=5, cutoff=0.4)
+    hint = f"，相近的有：{'、'.join(close)}" if close else ""
+    return f"系统中没有名为「{name}」的{kind}{hint}（如确为新{kind}，请使用 --create-missing 导入）"
+
+
+# --- building projects in memory ----------------------------------------------------------------
+
+
+class _Plan:
+    """Everything the import will write, collected in memory before the first write."""
+
+    def __init__(self):
+        self.new_projects, self.changed_projects, self.changed_fields = [], [], set()
+        self.new_nodes, self.changed_nodes, self.stale_node_ids = [], [], []
+        self.logs = []
+
+
+def _project_values(project):
+    return [getattr(project, name) for name in _UPDATABLE]
+
+
+def _node_values(node):
+    return [getattr(node, name) for name in _NODE_FIELDS]
+
+
+class _RowImport:
+    """Moves one project into the state its row describes, in memory, collecting cell errors."""
+
+    def __init__(self, row, *, project, nodes, refs, rules, today, user):
+        self.row, self.project, self.refs, self.rules = row, project, refs, rules
+        self.today, self.user = today, user
+        self.nodes = nodes  # node type -> Node (existing ones from the database)
+        self.logs, self.stale = [], []
+
+    def bad(self, header, reason):
+        self.row.errors.append((header, reason))
+
+    def apply(self):
+        row, project = self.row, self.project
+        if project.pk:
+            self._check_not_behind()
+            if row.errors:
+                return
+        self._set_fields()
+        steps = self._steps()
+        reason = row.remark or IMPORT_NOTE
+        if project.status == Status.SUSPENDED and (steps or row.status not in (Status.SUSPENDED, Status.TERMINATED)):
+            # The ledger says it moved on: it resumes first, at the latest on its next event.
+            resume_header = steps[0][2] if steps else H_STATUS
+            if not self._run(Transition.RESUME, steps[0][1] if steps else self.today, resume_header,
+                             prefix="（恢复已暂停的项目）"):
+                return
+        for name, day, header in steps:
+            if not self._run(name, day, header):
+                return
+        if row.status == Status.SUSPENDED and project.status != Status.SUSPENDED:
+            self._run(Transition.SUSPEND, self.today, H_STATUS, reason=reason)
+        elif row.status == Status.TERMINATED and project.status != Status.TERMINATED:
+            self._run(Transition.TERMINATE, self.today, H_STATUS, reason=reason)
+        signed_now = any(name == Transition.SIGN for name, _, _ in steps)
+        if not signed_now and project.status not in (Status.NEGOTIATING, Status.TERMINATED):
+            # What project_update enforces for an edit: a signed project keeps its sign data.
+            for problem in project.sign_problems():
+                self.bad(H_SIGNING, problem)
+        self._set_nodes()
+
+    def _check_not_behind(self):
+        """Re-import never rewinds: a date the system has that the ledger lacks is an error."""
+        row, project = self.row, self.project
+        if project.signing_date:
+            if row.status == Status.NEGOTIATING:
+                self.bad(H_STATUS, f"系统中该项目已于 {project.signing_date} 签约，不能改回「在谈」；{REVERT_HINT}")
+            elif row.signing_date != project.signing_date:
+                self.bad(H_SIGNING, f"系统中签约日期为 {project.signing_date}，台账为{_day(row.signing_date)}；"
+                                    f"{REVERT_HINT}")
+        for node_type, header in ACTUAL_HEADERS.items():
+            node = self.nodes.get(node_type)
+            if node is not None and node.actual_date and row.actual.get(node_type) != node.actual_date:
+                self.bad(header, f"系统中已记录{header}为 {node.actual_date}，台账为{_day(row.actual.get(node_type))}；"
+                                 f"{REVERT_HINT}")
+        if project.status == Status.TERMINATED and row.status != Status.TERMINATED:
+            self.bad(H_STATUS, f"系统中该项目已终止，台账状态不能为「{_status_cell(row.status)}」；{REVERT_HINT}")
+
+    def _set_fields(self):
+        row, project, refs = self.row, self.project, self.refs
+        project.name, project.investor = row.name, row.investor
+        project.total_investment, project.currency = row.total_investment, row.currency
+        project.is_manufacturing = row.is_manufacturing
+        project.cluster, project.source, project.channel = row.cluster, row.source, row.channel
+        project.platform = refs.platforms.get(row.platform) if row.platform else None
+        project.responsible_unit = refs.units.get(row.unit) if row.unit else None
+        project.contact_leader = refs.leader(row.leader) if row.leader else None
+        project.needs_new_land, project.land_area = row.needs_new_land, row.land_area
+        project.stats_code, project.remark = row.stats_code, row.remark
+
+    def _steps(self):
+        """The transitions the row's dates call for that the system has not recorded yet."""
+        row, project = self.row, self.project
+        steps = []
+        if row.status != Status.NEGOTIATING and row.signing_date and not project.signing_date:
+            steps.append((Transition.SIGN, row.signing_date, H_SIGNING))
+        for node_type, header in ACTUAL_HEADERS.items():
+            day = row.actual.get(node_type)
+            node = self.nodes.get(node_type)
+            if day and not (node is not None and node.actual_date):
+                steps.append((STEP_TRANSITION[node_type], day, header))
+        return steps
+
+    def _run(self, name, day, header, *, reason="", prefix=""):
+        """One transition through the UI's guard and django-fsm method, with its history row."""
+        project = self.project
+        problems = project.transition_problems(name, effective_date=day, reason=reason, today=self.today)
+        if problems:
+            for problem in problems:
+                self.bad(header, prefix + problem)
+            return False
+        before = _snapshot(project)
+        node_type = TRANSITION_NODE.get(name)
+        node = self.nodes.get(node_type) if node_type else None
+        before["node_actual"] = node.actual_date.isoformat() if node is not None and node.actual_date else None
+        source = project.status
+        getattr(project, name)(effective_date=day, reason=reason)
+        if node_type:
+            self.nodes.setdefault(node_type, Node(project=project, node_type=node_type)).actual_date = day
+        self.logs.append(TransitionLog(
+            project=project, transition=name, source_state=source, target_state=project.status,
+            effective_date=day, note=IMPORT_NOTE, by=self.user, previous_values=before,
+        ))
+        return True
+
+    def _set_nodes(self):
+        """Section 3 in memory: the applicable nodes, agreed dates as given, the rest derived."""
+        row, project, rules = self.row, self.project, self.rules
+        wanted = applicable_node_types(project)
+        platform_unit = project.platform.unit if project.platform is not None else None
+        for node_type in NODE_ORDER:
+            if node_type not in wanted:
+                continue
+            node = self.nodes.get(node_type)
+            if node is None:
+                node = self.nodes[node_type] = Node(project=project, node_type=node_type)
+            if node_type == NodeType.SIGN:
+                if row.status == Status.NEGOTIATING or not project.signing_date:
+                    # A lead's 签约日期 is when it is expected to sign: the sign node's agreed plan.
+                    node.planned_date, node.planned_is_agreed = row.signing_date, row.signing_date is not None
+                    node.actual_date = None
+                else:
+                    node.planned_date, node.planned_is_agreed = project.signing_date, False
+                    node.actual_date = project.signing_date
+            else:
+                agreed = row.planned.get(node_type)
+                node.planned_is_agreed = agreed is not None
+                if agreed is not None:
+                    node.planned_date = agreed
+            node.responsible_unit = node_unit(project, rules.get(node_type), platform_unit)
+        self.stale = [node for node_type, node in self.nodes.items() if node_type not in wanted]
+        for node_type in [t for t in self.nodes if t not in wanted]:
+            del self.nodes[node_type]
+        derive_planned_dates(self.nodes, rules)
+
+
+def _day(day):
+    return f" {day}" if day else "空"
+
+
+def _status_cell(status):
+    return {v: k for k, v in STATUS_CELL.items()}.get(status, "空")
+
+
+# --- the import ---------------------------------------------------------------------------------
+
+
+def import_ledger(*, path_or_file, create_missing=False, dry_run=False, user=None, today=None,
+                  progress=False) -> ImportResult:
+    """Import a ledger workbook (section 9): all or nothing; `result.errors` holds one
+    `第N行 <表头>: <原因>` line per bad cell and, when there is any, nothing was written."""
+    today = today or local_today()
+    result = ImportResult(dry_run=dry_run)
+    rows = [_parse_row(number, values) for number, values in _read_workbook(path_or_file, result, progress)]
+    result.rows = len(rows)
+    if result.errors:
+        return result
+    _check_duplicate_codes(rows)
+    with transaction.atomic():
+        refs = _References()
+        refs.resolve(rows, create_missing=create_missing, result=result)
+        plan = _build(rows, refs=refs, today=today, user=user, result=result, progress=progress)
+        errors = sorted(
+            (row.number, HEADER_ORDER.get(header, -1), header, reason)
+            for row in rows for header, reason in row.errors
+        )
+        result.errors = [f"第{number}行 {header}: {reason}" for number, _, header, reason in errors]
+        if result.errors or dry_run:
+            # Units, leaders and platforms made for the check are undone with everything else.
+            transaction.set_rollback(True)
+            return result
+        _write(plan)
+        _notify([*plan.new_projects, *plan.changed_projects])
+    logger.info("ledger import: %s created, %s updated, %s unchanged", len(result.created),
+                len(result.updated), len(result.unchanged))
+    return result
+
+
+def _check_duplicate_codes(rows):
+    first_row = {}
+    for row in rows:
+        if not row.code:
+            continue
+        if row.code in first_row:
+            row.errors.append((H_CODE, f"项目编号「{row.code}」与第{first_row[row.code]}行重复"))
+        else:
+            first_row[row.code] = row.number
+
+
+def _build(rows, *, refs, today, user, result, progress):
+    rules = {rule.node_type: rule for rule in DeadlineRule.objects.select_related("default_unit")}
+    codes = [row.code for row in rows if row.code]
+    # Lock the rows this import may change, so a transition made meanwhile in the UI cannot be lost.
+    existing = {p.code: p for p in Project.objects.select_for_update().filter(code__in=codes)}
+    nodes_by_project = {}
+    for node in Node.objects.filter(project__code__in=codes):
+        nodes_by_project.setdefault(node.project_id, {})[node.node_type] = node
+    plan = _Plan()
+    from tqdm import tqdm
+
+    for row in tqdm(rows, disable=not progress, unit="行", desc="校验与状态推演"):
+        if row.errors:
+            continue
+        project = existing.get(row.code)
+        is_new = project is None
+        if is_new:
+            project = Project(code=row.code, created_by=user)
+            nodes, before, node_before = {}, None, {}
+        else:
+            nodes = nodes_by_project.get(project.pk, {})
+            before = _project_values(project)
+            node_before = {node_type: _node_values(node) for node_type, node in nodes.items()}
+        row_import = _RowImport(row, project=project, nodes=nodes, refs=refs, rules=rules, today=today, user=user)
+        row_import.apply()
+        if row.errors:
+            continue
+        if is_new:
+            plan.new_projects.append(project)
+            plan.logs.append(TransitionLog(project=project, transition=TransitionLog.CREATE, source_state="",
+                                           target_state=Status.NEGOTIATING, note=IMPORT_NOTE, by=user))
+            plan.new_nodes.extend(nodes.values())
+            result.created.append(row.code)
+        else:
+            changed = {name for name, old, new in zip(_UPDATABLE, before, _project_values(project)) if old != new}
+            nodes_changed = bool(row_import.stale)
+            plan.stale_node_ids.extend(node.pk for node in row_import.stale if node.pk)
+            for node_type, node in nodes.items():
+                if node.pk is None:
+                    plan.new_nodes.append(node)
+                    nodes_changed = True
+                elif node_before.get(node_type) != _node_values(node):
+                    plan.changed_nodes.append(node)
+                    nodes_changed = True
+            if changed or nodes_changed or row_import.logs:
+                plan.changed_projects.append(project)
+                plan.changed_fields |= changed
+                result.updated.append(row.code)
+            else:
+                result.unchanged.append(row.code)
+        plan.logs.extend(row_import.logs)
+    return plan
+
+
+def _write(plan):
+    """A handful of bulk statements; the caller's transaction makes them all or nothing."""
+    Project.objects.bulk_create(plan.new_projects, batch_size=1000)
+    if plan.changed_projects:
+        now = timezone.now()
+        for project in plan.changed_projects:
+            project.updated_at = now
+        # The status field is protected against assignment, not against bulk_update, which only reads it.
+        Project.objects.bulk_update(plan.changed_projects, [*sorted(plan.changed_fields), "updated_at"],
+                                    batch_size=500)
+    if plan.stale_node_ids:
+        Node.objects.filter(pk__in=plan.stale_node_ids).delete()
+    Node.objects.bulk_create(plan.new_nodes, batch_size=2000)
+    if plan.changed_nodes:
+        Node.objects.bulk_update(plan.changed_nodes, _NODE_FIELDS, batch_size=1000)
+    TransitionLog.objects.bulk_create(plan.logs, batch_size=2000)
+
+
+def _notify(projects):
+    """Re-arm reminders for changed dates, as projects.services does after each change."""
+    if not projects:
+        return
+    from notifications import services as notification_services
+
+    bulk_hook = getattr(notification_services, "on_projects_changed", None)
+    if bulk_hook is not None:
+        bulk_hook(project_ids=[project.pk for project in projects])
+        return
+    hook = getattr(notification_services, "on_project_changed", None)
+    if hook is not None:
+        for project in projects:
+            hook(project=project)
+
+
+# --- export -------------------------------------------------------------------------------------
+
+_COLUMN_WIDTHS = {H_CODE: 14, H_NAME: 36, H_INVESTOR: 30, H_REMARK: 30, H_UNIT: 18, H_PLATFORM: 14,
+                  H_LEADER: 18, H_STATS_CODE: 18}
+
+
+def export_ledger(*, projects_queryset, stream) -> int:
+    """Write `projects_queryset` as a ledger workbook to `stream` in the import format, so that
+    export → import round-trips: amounts in 万元/万美元, real date cells, planned dates only where
+    agreed (derived ones stay derived), 状态 only for 在谈/已暂停/已终止. Three queries whatever
+    the number of projects. Returns the number of projects written."""
+    workbook = openpyxl.Workbook(write_only=True)
+    sheet = workbook.create_sheet("项目台账")
+    excel.setup_sheet(sheet, HEADERS, widths=[_COLUMN_WIDTHS.get(h, excel.text_width(h, minimum=12))
+                                              for h in HEADERS])
+    formats = {HEADER_ORDER[H_AMOUNT]: excel.AMOUNT_FORMAT, HEADER_ORDER[H_LAND_AREA]: excel.AREA_FORMAT}
+    count = 0
+    queryset = projects_queryset.select_related("platform", "responsible_unit", "contact_leader")
+    for project in queryset.prefetch_related("nodes").iterator(chunk_size=2000):
+        sheet.append(excel.row_cells(sheet, _export_row(project), formats))
+        count += 1
+    workbook.save(stream)
+    return count
+
+
+def _export_row(project):
+    nodes = {node.node_type: node for node in project.nodes.all()}
+    sign = nodes.get(NodeType.SIGN)
+    signing = project.signing_date
+    if signing is None and sign is not None and sign.planned_is_agreed:
+        signing = sign.planned_date
+    status_cell = {Status.NEGOTIATING: "在谈", Status.SUSPENDED: "已暂停", Status.TERMINATED: "已终止"}
+    values = {
+        H_CODE: project.code,
+        H_NAME: project.name,
+        H_INVESTOR: project.investor,
+        H_AMOUNT: project.total_investment.normalize() if project.total_investment is not None else None,
+        H_AMOUNT_UNIT: AMOUNT_UNIT_LABEL[project.currency],
+        H_MANUFACTURING: {True: "是", False: "否"}.get(project.is_manufacturing),
+        H_CLUSTER: project.cluster,
+        H_SOURCE: project.source,
+        H_CHANNEL: project.channel,
+        H_PLATFORM: project.platform.name if project.platform else None,
+        H_UNIT: project.responsible_unit.name if project.responsible_unit else None,
+        H_LEADER: project.contact_leader.name if project.contact_leader else None,
+        H_NEEDS_LAND: "是" if project.needs_new_land else "否",
+        H_LAND_AREA: project.land_area,
+        H_SIGNING: signing,
+        H_STATS_CODE: project.stats_code,
+        H_STATUS: status_cell.get(project.status, ""),
+        H_REMARK: project.remark,
+    }
+    for node_type, header in PLANNED_HEADERS.items():
+        node = nodes.get(node_type)
+        values[header] = node.planned_date if node is not None and node.planned_is_agreed else None
+    for node_type, header in ACTUAL_HEADERS.items():
+        node = nodes.get(node_type)
+        values[header] = node.actual_date if node is not None else None
+    # An empty text cell is written as no cell at all, as a person filling the ledger would leave it.
+    return [None if values[header] == "" else values[header] for header in HEADERS]
