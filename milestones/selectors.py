@@ -1,0 +1,243 @@
+"""Reads about nodes: overdue, due soon, lights (DOMAIN.md section 4).
+
+Everything here is computed by the database from the pending-node partial index
+(`node_pending_planned`: planned_date where actual_date IS NULL), so the cost follows the number of
+late nodes, not the number of projects (the healthchecks `alert_after` pattern, see STYLE.md).
+"""
+
+import datetime
+
+from django.db.models import Case, Count, F, Func, IntegerField, Q, QuerySet, Value, When
+from django.db.models import CharField as CharFieldType
+
+from projects.models import ACTIVE_STATUSES, Project, Status
+
+from .models import NODE_ORDER, Node
+
+RED_AFTER_DAYS = 30  # section 4: red when overdue by more than 30 days
+DUE_SOON_DAYS = 14  # section 4: due soon when D <= planned <= D + 14
+
+
+class DaysBetween(Func):
+    """`later - earlier` in whole calendar days as an integer, on PostgreSQL and SQLite alike.
+
+    Django's date subtraction yields an interval on PostgreSQL and microseconds on SQLite; the
+    reports and the JSON contract need a plain int, computed in the query.
+    """
+
+    output_field = IntegerField()
+    arity = 2
+
+    def as_sql(self, compiler, connection, **extra_context):
+        # PostgreSQL: date - date is an integer number of days.
+        later, later_params = compiler.compile(self.source_expressions[0])
+        earlier, earlier_params = compiler.compile(self.source_expressions[1])
+        return f"(CAST({later} AS date) - CAST({earlier} AS date))", (*later_params, *earlier_params)
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        later, later_params = compiler.compile(self.source_expressions[0])
+        earlier, earlier_params = compiler.compile(self.source_expressions[1])
+        return (
+            f"CAST(julianday({later}) - julianday({earlier}) AS INTEGER)",
+            (*later_params, *earlier_params),
+        )
+
+
+def _date(value: datetime.date) -> Value:
+    from django.db.models import DateField
+
+    return Value(value, output_field=DateField())
+
+
+def _red_before(as_of: datetime.date) -> datetime.date:
+    """A pending node planned before this date is red (overdue by more than 30 days)."""
+    return as_of - datetime.timedelta(days=RED_AFTER_DAYS)
+
+
+def _node_order() -> Case:
+    return Case(*[When(node_type=t, then=Value(i)) for i, t in enumerate(NODE_ORDER)], output_field=IntegerField())
+
+
+def pending_nodes() -> QuerySet[Node]:
+    """Nodes of active projects that are not done: the population of section 4."""
+    return Node.objects.filter(project__status__in=ACTIVE_STATUSES, actual_date__isnull=True)
+
+
+def overdue_nodes(*, as_of: datetime.date) -> QuerySet[Node]:
+    """DOMAIN.md section 4: a node is overdue when its project is active, it applies (it exists),
+    it has no actual date and its planned date is earlier than `as_of`.
+
+    Annotated with `overdue_days` (as_of − planned date, calendar days) and `light` ('red' when
+    more than 30 days, else 'yellow'); most overdue first, then project code, then node order.
+    One query, an index range scan on `node_pending_planned`.
+    """
+    return (
+        pending_nodes()
+        .filter(planned_date__lt=as_of)
+        .select_related("project", "project__contact_leader", "project__responsible_unit", "responsible_unit")
+        .annotate(
+            overdue_days=DaysBetween(_date(as_of), F("planned_date")),
+            light=Case(
+                When(planned_date__lt=_red_before(as_of), then=Value("red")),
+                default=Value("yellow"),
+                output_field=CharFieldType(),
+            ),
+            node_order=_node_order(),
+        )
+        .order_by("planned_date", "project__code", "node_order")
+    )
+
+
+def due_soon_nodes(*, as_of: datetime.date, days: int = DUE_SOON_DAYS) -> QuerySet[Node]:
+    """DOMAIN.md section 4: a node of an active project is due soon (预警) when it is not done and
+    as_of <= planned date <= as_of + 14 days. Annotated with `days_left`; soonest first."""
+    return (
+        pending_nodes()
+        .filter(planned_date__gte=as_of, planned_date__lte=as_of + datetime.timedelta(days=days))
+        .select_related("project", "project__contact_leader", "project__responsible_unit", "responsible_unit")
+        .annotate(days_left=DaysBetween(F("planned_date"), _date(as_of)), node_order=_node_order())
+        .order_by("planned_date", "project__code", "node_order")
+    )
+
+
+def overdue_rows(*, as_of: datetime.date) -> list[dict]:
+    """The overdue list as the JSON of DOMAIN.md section 9, most overdue first."""
+    rows = overdue_nodes(as_of=as_of).values_list(
+        "project__code",
+        "node_type",
+        "planned_date",
+        "overdue_days",
+        "light",
+        "responsible_unit__name",
+        "project__contact_leader__name",
+    )
+    return [
+        {
+            "project": code,
+            "node": node_type,
+            "planned_date": planned.isoformat(),
+            "overdue_days": int(days),
+            "light": light,
+            "responsible_unit": unit_name,
+            "contact_leader": leader_name,
+        }
+        for code, node_type, planned, days, light, unit_name, leader_name in rows
+    ]
+
+
+def annotate_light(queryset: QuerySet[Project], *, as_of: datetime.date) -> QuerySet[Project]:
+    """DOMAIN.md section 4, per project: `light` is 'red' when some node is overdue by more than 30
+    days, 'yellow' when some node is overdue by 1–30 days and none by more, 'green' when active with
+    nothing overdue, None for a project that is not active (negotiating, suspended, terminated,
+    in production). `max_overdue_days` is the worst node's overdue days (None when nothing is late).
+
+    The oldest overdue planned date comes from a correlated subquery, part of the same query.
+    """
+    from django.db.models import OuterRef, Subquery
+
+    oldest = (
+        Node.objects.filter(
+            project=OuterRef("pk"), actual_date__isnull=True, planned_date__lt=as_of
+        )
+        .order_by("planned_date")
+        .values("planned_date")[:1]
+    )
+    active = Q(status__in=ACTIVE_STATUSES)
+    return queryset.annotate(oldest_overdue_planned=Subquery(oldest)).annotate(
+        max_overdue_days=Case(
+            When(active & Q(oldest_overdue_planned__isnull=False),
+                 then=DaysBetween(_date(as_of), F("oldest_overdue_planned"))),
+            default=None,
+            output_field=IntegerField(),
+        ),
+        light=Case(
+            When(~active, then=None),
+            When(oldest_overdue_planned__lt=_red_before(as_of), then=Value("red")),
+            When(oldest_overdue_planned__isnull=False, then=Value("yellow")),
+            default=Value("green"),
+            output_field=CharFieldType(),
+        ),
+    )
+
+
+def _overdue_project_counts(nodes: QuerySet[Node], as_of: datetime.date, *group_by: str):
+    """Distinct projects with any overdue node and with a red one, optionally grouped."""
+    qs = nodes.filter(planned_date__lt=as_of)
+    aggregates = {
+        "late": Count("project", distinct=True),
+        "red": Count("project", distinct=True, filter=Q(planned_date__lt=_red_before(as_of))),
+    }
+    if group_by:
+        return qs.values(*group_by).annotate(**aggregates).order_by()
+    return qs.aggregate(**aggregates)
+
+
+def light_counts(*, as_of: datetime.date, projects: QuerySet[Project] | None = None) -> dict:
+    """How many active projects are red, yellow and green (section 4). Two queries whatever the
+    number of projects: active projects counted, and distinct projects among the overdue nodes."""
+    projects = Project.objects.all() if projects is None else projects
+    active = projects.filter(status__in=ACTIVE_STATUSES)
+    total = active.count()
+    late = _overdue_project_counts(pending_nodes().filter(project__in=active.values("pk")), as_of)
+    red = late["red"] or 0
+    yellow = (late["late"] or 0) - red
+    return {"red": red, "yellow": yellow, "green": total - red - yellow}
+
+
+def light_counts_by_unit(*, as_of: datetime.date) -> list[dict]:
+    """The summary by unit of the weekly alert and the bulletin (section 6).
+
+    A light belongs to a project, so red/yellow/green count projects by the project's own
+    responsible unit (责任单位, the ledger's column: the unit answerable for the project as a whole).
+    `overdue_nodes` counts the overdue nodes each unit owns as the node's responsible unit (who has
+    to act: 自然资源局 for 供地 …), so a unit with no projects of its own can still have late nodes.
+    Rows: {"unit_id", "unit", "red", "yellow", "green", "overdue_nodes"}, in the units' order;
+    units with nothing to count are left out. Four queries whatever the number of projects.
+    """
+    from projects.models import Unit
+
+    per_unit: dict[int | None, dict] = {}
+
+    def row(unit_id):
+        return per_unit.setdefault(unit_id, {"red": 0, "yellow": 0, "green": 0, "overdue_nodes": 0})
+
+    active = (
+        Project.objects.filter(status__in=ACTIVE_STATUSES)
+        .values("responsible_unit")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    for item in active:
+        row(item["responsible_unit"])["green"] += item["n"]
+    for item in _overdue_project_counts(pending_nodes(), as_of, "project__responsible_unit"):
+        r = row(item["project__responsible_unit"])
+        r["red"] += item["red"]
+        r["yellow"] += item["late"] - item["red"]
+        r["green"] -= item["late"]
+    by_node_unit = (
+        pending_nodes().filter(planned_date__lt=as_of).values("responsible_unit").annotate(n=Count("pk")).order_by()
+    )
+    for item in by_node_unit:
+        row(item["responsible_unit"])["overdue_nodes"] += item["n"]
+    units = Unit.objects.filter(pk__in=[k for k in per_unit if k is not None])
+    result = [{"unit_id": u.pk, "unit": u.name, **per_unit[u.pk]} for u in units]
+    if None in per_unit:
+        result.append({"unit_id": None, "unit": "（未指定单位）", **per_unit[None]})
+    return result
+
+
+def suspended_projects(*, as_of: datetime.date) -> QuerySet[Project]:
+    """Section 4: suspended projects have no light and are listed apart, with how long they have
+    been suspended (`suspended_days`, calendar days since `suspended_on`); longest first."""
+    return (
+        Project.objects.filter(status=Status.SUSPENDED)
+        .select_related("responsible_unit", "contact_leader")
+        .annotate(
+            suspended_days=Case(
+                When(suspended_on__isnull=False, then=DaysBetween(_date(as_of), F("suspended_on"))),
+                default=None,
+                output_field=IntegerField(),
+            )
+        )
+        .order_by(F("suspended_on").asc(nulls_last=True), "code")
+    )
