@@ -311,7 +311,7 @@ def _check_row_rules(cells):
     if row.status == Status.NEGOTIATING:
         for node_type in row.actual:
             cells.bad(ACTUAL_HEADERS[node_type], "状态为「在谈」的项目不能填写实际日期")
-    elif row.signing_date is None and row.status != Status.TERMINATED:
+    elif row.signing_date is None and row.status != Status.TERMINATED and H_SIGNING not in dict(row.errors):
         if row.actual:
             cells.bad(H_SIGNING, "填写了实际日期的项目必须填写签约日期")
         else:
