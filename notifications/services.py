@@ -1,1 +1,596 @@
-"""What to send to whom (issue 3)."""
+"""What to send to whom, written to the outbox (DOMAIN.md sections 6, 7 and 7a).
+
+Every function here writes `Notification` rows inside the caller's transaction and enqueues their
+delivery with `transaction.on_commit`; if the broker is down the rows stay pending and the sweep
+(`sweep_pending`) enqueues them later. Rows are keyed by (reason, channel, recipient), so running
+any job twice creates nothing new.
+
+Recipients (section 6):
+- a unit: an inbox row and an e-mail (when the user has an address) for each of its users (Profile
+  with that unit, role unit or center); a unit with no users yet gets one unit-level inbox row that
+  every user of the unit sees; plus the unit's own mailbox and group-robot webhook when configured;
+- a leader: the inbox and e-mail of Leader.user; a leader without a login gets a leader-level inbox
+  row, shown to the account linked later;
+- the investment center: the unit(s) with is_investment_center, as a unit.
+"""
+
+import datetime
+import logging
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from milestones import selectors as node_selectors
+from milestones import workdays
+from milestones.models import Node
+from milestones.selectors import DaysBetween
+from projects.models import Leader, Problem, ProblemStatus, Profile, Role, Unit, local_today
+
+from .models import Channel, DeliveryStatus, Kind, Notification, ReminderOffset
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_REMINDER_OFFSETS = (10, 3)  # section 6; the ReminderOffset table overrides them
+PROBLEM_STALE_DAYS = 14  # section 7: open problems older than 14 days go into the weekly alert
+# Rows are handed to the broker at commit; the sweep only looks at them after this grace period.
+SWEEP_GRACE = datetime.timedelta(minutes=2)
+CLAIM_SECONDS = 300  # a worker that dies mid-send releases its row after this
+MAX_ATTEMPTS = 8
+BACKOFF_BASE_SECONDS = 60
+BACKOFF_MAX_SECONDS = 3600
+
+
+# --- recipients ---------------------------------------------------------------------------------
+
+
+class Directory:
+    """Units, their users and leaders, read once per job (three queries, whatever the projects)."""
+
+    def __init__(self):
+        self.units = {u.pk: u for u in Unit.objects.all()}
+        self.unit_users: dict[int, list] = defaultdict(list)
+        self.centers = [u for u in self.units.values() if u.is_investment_center]
+        profiles = Profile.objects.filter(
+            Q(unit__isnull=False) | Q(role=Role.CENTER), role__in=[Role.UNIT, Role.CENTER], user__is_active=True
+        ).select_related("user")
+        for profile in profiles:
+            if profile.unit_id is not None:
+                self.unit_users[profile.unit_id].append(profile.user)
+            elif profile.role == Role.CENTER:
+                # A center login without a unit still belongs to the investment center.
+                for center in self.centers:
+                    self.unit_users[center.pk].append(profile.user)
+        self.leaders = {leader.pk: leader for leader in Leader.objects.select_related("user")}
+
+
+@dataclass
+class Message:
+    kind: str
+    reason: str
+    subject: str
+    body: str
+    project_id: int | None = None
+    node_id: int | None = None
+    problem_id: int | None = None
+    attach_bulletin_as_of: datetime.date | None = None
+    extra: dict = field(default_factory=dict)
+
+
+def _row(message: Message, channel: str, recipient_key: str, **fields) -> Notification:
+    inbox = channel == Channel.INBOX
+    now = timezone.now()
+    return Notification(
+        kind=message.kind,
+        reason=message.reason,
+        channel=channel,
+        recipient_key=recipient_key,
+        subject=message.subject[:200],
+        body=message.body,
+        project_id=message.project_id,
+        node_id=message.node_id,
+        problem_id=message.problem_id,
+        # The inbox row is the delivery: it is visible the moment the transaction commits.
+        status=DeliveryStatus.SENT if inbox else DeliveryStatus.PENDING,
+        sent_at=now if inbox else None,
+        next_attempt_at=None if inbox else now + SWEEP_GRACE,
+        **fields,
+    )
+
+
+def _user_rows(message, user, **owner) -> list[Notification]:
+    rows = [_row(message, Channel.INBOX, f"user:{user.pk}", recipient=user, **owner)]
+    if user.email:
+        rows.append(_row(message, Channel.EMAIL, f"user:{user.pk}", recipient=user, address=user.email, **owner))
+    return rows
+
+
+def rows_for_unit(message: Message, unit: Unit, directory: Directory) -> list[Notification]:
+    users = directory.unit_users.get(unit.pk, [])
+    rows = []
+    for user in users:
+        rows += _user_rows(message, user, unit=unit)
+    if not users:
+        rows.append(_row(message, Channel.INBOX, f"unit:{unit.pk}", unit=unit))
+    if unit.email:
+        rows.append(_row(message, Channel.EMAIL, f"unit:{unit.pk}", unit=unit, address=unit.email))
+    if unit.webhook_url:
+        rows.append(_row(message, Channel.WEBHOOK, f"unit:{unit.pk}", unit=unit, address=unit.webhook_url))
+    if message.attach_bulletin_as_of is None:
+        return rows
+    # Only e-mail carries the bulletin PDF.
+    for row in rows:
+        if row.channel == Channel.EMAIL:
+            row.attach_bulletin_as_of = message.attach_bulletin_as_of
+    return rows
+
+
+def rows_for_leader(message: Message, leader: Leader) -> list[Notification]:
+    if leader.user_id is not None and leader.user.is_active:
+        return _user_rows(message, leader.user, leader=leader)
+    return [_row(message, Channel.INBOX, f"leader:{leader.pk}", leader=leader)]
+
+
+def rows_for_centers(message: Message, directory: Directory) -> list[Notification]:
+    if not directory.centers:
+        logger.warning("No unit is marked as the investment center; %s not sent to it", message.reason)
+    rows = []
+    for center in directory.centers:
+        rows += rows_for_unit(message, center, directory)
+    return rows
+
+
+# --- writing the outbox -------------------------------------------------------------------------
+
+
+@dataclass
+class WriteResult:
+    created: int = 0
+    existing: int = 0
+    recipients: set = field(default_factory=set)
+
+
+def write_outbox(rows: list[Notification], *, dry_run: bool = False) -> WriteResult:
+    """Insert the rows not written before (one query to find them, one bulk insert), and enqueue
+    the pending ones when the transaction commits. A concurrent run that inserted the same key
+    first wins quietly (ignore_conflicts on the unique key)."""
+    result = WriteResult(recipients={row.recipient_key for row in rows})
+    if not rows:
+        return result
+    reasons = {row.reason for row in rows}
+    existing = set(
+        Notification.objects.filter(reason__in=reasons).values_list("reason", "channel", "recipient_key")
+    )
+    seen = set(existing)
+    new = []
+    for row in rows:
+        key = (row.reason, row.channel, row.recipient_key)
+        if key not in seen:
+            seen.add(key)
+            new.append(row)
+    result.created = len(new)
+    result.existing = len(rows) - len(new)
+    if dry_run or not new:
+        return result
+    Notification.objects.bulk_create(new, ignore_conflicts=True, batch_size=500)
+    if any(row.status == DeliveryStatus.PENDING for row in new):
+        new_reasons = {row.reason for row in new if row.status == DeliveryStatus.PENDING}
+        transaction.on_commit(lambda: enqueue_pending(reasons=new_reasons))
+    return result
+
+
+def enqueue_pending(*, reasons=None, ids=None) -> int:
+    """Hand pending rows to the broker. A broker that cannot be reached is logged and left to the
+    sweep: the rows are already committed, so nothing is lost."""
+    from .tasks import deliver_notification
+
+    if ids is None:
+        ids = list(
+            Notification.objects.filter(reason__in=reasons, status=DeliveryStatus.PENDING).values_list("pk", flat=True)
+        )
+    sent = 0
+    for pk in ids:
+        try:
+            deliver_notification.delay(pk)
+        except Exception as exc:  # kombu raises several types for an unreachable broker
+            logger.warning("Broker unavailable, %d notifications left to the sweep: %s", len(ids) - sent, exc)
+            break
+        sent += 1
+    return sent
+
+
+# --- delivery -----------------------------------------------------------------------------------
+
+
+def backoff_seconds(attempts: int) -> int:
+    """Exponential backoff after the n-th failed attempt: 1, 2, 4 … minutes, at most an hour."""
+    return min(BACKOFF_BASE_SECONDS * 2 ** max(attempts - 1, 0), BACKOFF_MAX_SECONDS)
+
+
+@dataclass
+class Delivery:
+    status: str  # "sent", "retry", "failed", "skipped" (someone else holds or finished it)
+    retry_in: int | None = None
+
+
+def deliver(*, notification_id: int) -> Delivery:
+    """Send one row, at least once and deduplicated (section 6).
+
+    Claims the row with a conditional UPDATE (pending and not claimed by a live worker), sends it,
+    and only then marks it sent. A failure records the error and the next attempt time; after
+    MAX_ATTEMPTS it is marked failed.
+    """
+    from . import channels
+
+    now = timezone.now()
+    claimed = (
+        Notification.objects.filter(pk=notification_id, status=DeliveryStatus.PENDING)
+        .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
+        .update(claimed_until=now + datetime.timedelta(seconds=CLAIM_SECONDS), attempts=F("attempts") + 1)
+    )
+    if not claimed:
+        return Delivery("skipped")
+    notification = Notification.objects.get(pk=notification_id)
+    try:
+        channels.notify(notification)
+    except Exception as exc:
+        logger.warning("Delivery of notification %s (%s) failed, attempt %s: %s",
+                       notification.pk, notification.channel, notification.attempts, exc)
+        error = f"{type(exc).__name__}: {exc}"[:2000]
+        if notification.attempts >= MAX_ATTEMPTS:
+            Notification.objects.filter(pk=notification.pk).update(
+                status=DeliveryStatus.FAILED, last_error=error, claimed_until=None, next_attempt_at=None
+            )
+            return Delivery("failed")
+        wait = backoff_seconds(notification.attempts)
+        Notification.objects.filter(pk=notification.pk).update(
+            last_error=error, claimed_until=None, next_attempt_at=timezone.now() + datetime.timedelta(seconds=wait)
+        )
+        return Delivery("retry", retry_in=wait)
+    Notification.objects.filter(pk=notification.pk).update(
+        status=DeliveryStatus.SENT, sent_at=timezone.now(), claimed_until=None, next_attempt_at=None, last_error=""
+    )
+    return Delivery("sent")
+
+
+def sweep_pending(*, now: datetime.datetime | None = None, limit: int = 1000) -> int:
+    """Enqueue pending rows whose next attempt is due (a broker outage only delays them)."""
+    now = now or timezone.now()
+    ids = list(
+        Notification.objects.filter(status=DeliveryStatus.PENDING, next_attempt_at__lte=now)
+        .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
+        .order_by("next_attempt_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+    return enqueue_pending(ids=ids) if ids else 0
+
+
+def deliver_pending_now(*, now: datetime.datetime | None = None, limit: int = 1000) -> dict:
+    """Deliver due pending rows in this process, without a broker (the management command)."""
+    now = now or timezone.now()
+    ids = list(
+        Notification.objects.filter(status=DeliveryStatus.PENDING, next_attempt_at__lte=now)
+        .order_by("next_attempt_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+    outcomes = defaultdict(int)
+    for pk in ids:
+        outcomes[deliver(notification_id=pk).status] += 1
+    return dict(outcomes)
+
+
+# --- reminders before a node's planned date (section 6) -----------------------------------------
+
+
+def reminder_offsets() -> list[int]:
+    """Section 6: N working days ahead, ascending (most urgent first); defaults 10 and 3."""
+    values = list(ReminderOffset.objects.values_list("working_days", flat=True))
+    return sorted(values or DEFAULT_REMINDER_OFFSETS)
+
+
+def reminder_offset_due(planned: datetime.date, *, as_of: datetime.date, offsets: list[int]) -> int | None:
+    """Section 6: which reminder a node planned for `planned` is owed on `as_of`.
+
+    The most urgent offset whose send day (N working days before the planned date) has come. A
+    re-armed date whose send days are already past therefore gets one catch-up reminder (the most
+    urgent), not all of them at once. A node whose planned date has passed is not reminded: it is
+    overdue and goes into the weekly alert and the escalation instead."""
+    if planned < as_of:
+        return None
+    for n in sorted(offsets):
+        if workdays.working_days_before(planned, n) <= as_of:
+            return n
+    return None
+
+
+def _latest_planned_for(as_of: datetime.date, n: int) -> datetime.date:
+    """The latest planned date whose n-working-days-before send day is on or before `as_of`."""
+    day = as_of
+    while workdays.working_days_before(day + datetime.timedelta(days=1), n) <= as_of:
+        day += datetime.timedelta(days=1)
+    return day
+
+
+def send_reminders(*, as_of: datetime.date, project=None, dry_run: bool = False) -> WriteResult:
+    """Section 6: remind each pending node's responsible unit N working days before its planned
+    date. Keyed by (node, planned date, N), so a changed planned date re-arms the reminders."""
+    offsets = reminder_offsets()
+    latest = _latest_planned_for(as_of, max(offsets))
+    nodes = node_selectors.pending_nodes().filter(
+        planned_date__gte=as_of, planned_date__lte=latest, responsible_unit__isnull=False
+    ).select_related("project", "responsible_unit")
+    if project is not None:
+        nodes = nodes.filter(project=project)
+    directory = None
+    rows = []
+    for node in nodes:
+        n = reminder_offset_due(node.planned_date, as_of=as_of, offsets=offsets)
+        if n is None:
+            continue
+        directory = directory or Directory()
+        left = _workdays_between(as_of, node.planned_date)
+        message = Message(
+            kind=Kind.REMINDER,
+            reason=f"reminder:node={node.pk}:{node.planned_date.isoformat()}:n={n}",
+            subject=f"【节点到期提醒】{node.project.code} {node.get_node_type_display()} 计划于 {node.planned_date:%Y-%m-%d} 完成",
+            body=(
+                f"{node.responsible_unit.name}：\n"
+                f"项目「{node.project.code} {node.project.name}」的「{node.get_node_type_display()}」节点"
+                f"计划于 {node.planned_date:%Y-%m-%d} 完成，距今还有 {left} 个工作日。\n"
+                "请抓紧推进，完成后及时在系统中登记实际日期。"
+            ),
+            project_id=node.project_id,
+            node_id=node.pk,
+        )
+        rows += rows_for_unit(message, node.responsible_unit, directory)
+    return write_outbox(rows, dry_run=dry_run)
+
+
+def _workdays_between(start: datetime.date, end: datetime.date) -> int:
+    """Working days from `start` up to, not including, `end`."""
+    count, day = 0, start
+    while day < end:
+        count += workdays.is_workday(day)
+        day += datetime.timedelta(days=1)
+    return count
+
+
+# --- escalation (section 7a) --------------------------------------------------------------------
+
+
+def escalate_overdue(*, as_of: datetime.date, project=None, dry_run: bool = False) -> WriteResult:
+    """Section 7a: a node that turns red (overdue by more than 30 days) goes at once to the
+    project's contact leader and the investment center, once.
+
+    `Node.escalated_on` records it. An escalation made while the current planned date was not yet
+    red (the date was moved later since) no longer counts, so a re-planned node that turns red again
+    is escalated again; an unchanged one never is."""
+    red_before = as_of - datetime.timedelta(days=node_selectors.RED_AFTER_DAYS)
+    nodes = (
+        node_selectors.overdue_nodes(as_of=as_of)
+        .filter(planned_date__lt=red_before)
+        .annotate(escalated_gap=DaysBetween(F("escalated_on"), F("planned_date")))
+        .filter(Q(escalated_on__isnull=True) | Q(escalated_gap__lte=node_selectors.RED_AFTER_DAYS))
+    )
+    if project is not None:
+        nodes = nodes.filter(project=project)
+    nodes = list(nodes)
+    if not nodes:
+        return WriteResult()
+    directory = Directory()
+    rows = []
+    for node in nodes:
+        p = node.project
+        leader = p.contact_leader
+        message = Message(
+            kind=Kind.ESCALATION,
+            reason=f"escalation:node={node.pk}:{node.planned_date.isoformat()}",
+            subject=f"【逾期升级督办】{p.code} {node.get_node_type_display()} 已逾期 {node.overdue_days} 天",
+            body=(
+                f"项目「{p.code} {p.name}」的「{node.get_node_type_display()}」节点计划于 "
+                f"{node.planned_date:%Y-%m-%d} 完成，截至 {as_of:%Y-%m-%d} 已逾期 {node.overdue_days} 天（红灯）。\n"
+                f"责任单位：{node.responsible_unit.name if node.responsible_unit else '未指定'}；"
+                f"联系市领导：{leader.name if leader else '未指定'}。\n请督促责任单位加快推进。"
+            ),
+            project_id=p.pk,
+            node_id=node.pk,
+        )
+        if leader is not None:
+            rows += rows_for_leader(message, directory.leaders.get(leader.pk, leader))
+        rows += rows_for_centers(message, directory)
+    result = write_outbox(rows, dry_run=dry_run)
+    if not dry_run:
+        Node.objects.filter(pk__in=[n.pk for n in nodes]).update(escalated_on=as_of)
+    return result
+
+
+# --- problems past their reply-by date (section 7) ----------------------------------------------
+
+
+def overdue_problems(*, as_of: datetime.date):
+    """Section 7: past the reply-by date without a reply."""
+    return Problem.objects.filter(status=ProblemStatus.OPEN, replied_on__isnull=True, reply_by__lt=as_of)
+
+
+def remind_overdue_problems(*, as_of: datetime.date, dry_run: bool = False) -> WriteResult:
+    """Section 7: a problem past its reply-by date without a reply is reminded to its unit, once
+    per reply-by date (a new reply-by date re-arms it)."""
+    problems = overdue_problems(as_of=as_of).filter(assigned_unit__isnull=False).select_related(
+        "project", "assigned_unit"
+    )
+    directory = None
+    rows = []
+    for problem in problems:
+        directory = directory or Directory()
+        message = Message(
+            kind=Kind.PROBLEM,
+            reason=f"problem:{problem.pk}:{problem.reply_by.isoformat()}",
+            subject=f"【问题答复逾期】{problem.project.code} {problem.get_category_display()}问题",
+            body=(
+                f"{problem.assigned_unit.name}：\n项目「{problem.project.code} {problem.project.name}」交办的"
+                f"{problem.get_category_display()}问题「{problem.description[:100]}」答复期限为 "
+                f"{problem.reply_by:%Y-%m-%d}，至今未答复，请尽快答复。"
+            ),
+            project_id=problem.project_id,
+            problem_id=problem.pk,
+        )
+        rows += rows_for_unit(message, problem.assigned_unit, directory)
+    return write_outbox(rows, dry_run=dry_run)
+
+
+# --- after a project changed (called by projects.services) -------------------------------------
+
+
+def on_project_changed(*, project) -> None:
+    """Called by projects.services after every transition and edit, inside its transaction:
+    a planned date that moved into the reminder window gets its (catch-up) reminder, and a node
+    that is red after the change is escalated now (section 7a "at that moment"), not tomorrow."""
+    as_of = local_today()
+    send_reminders(as_of=as_of, project=project)
+    escalate_overdue(as_of=as_of, project=project)
+
+
+# --- the weekly alert (section 6) ---------------------------------------------------------------
+
+
+def calendar_warning(as_of: datetime.date) -> str:
+    """Section 6: say so when a year the alert depends on has no holiday data."""
+    years = {as_of.year, (as_of + datetime.timedelta(days=node_selectors.DUE_SOON_DAYS)).year}
+    missing = workdays.years_without_data(years)
+    if not missing:
+        return ""
+    listed = "、".join(str(y) for y in missing)
+    return (
+        f"注意：系统中没有 {listed} 年的节假日与调休数据，工作日暂按周一至周五计算，"
+        "请系统管理员在「节假日与调休」中补录。"
+    )
+
+
+def _node_line(node, *, overdue: bool) -> str:
+    p = node.project
+    unit = node.responsible_unit.name if node.responsible_unit else "未指定"
+    if overdue:
+        light = "红灯" if node.light == "red" else "黄灯"
+        state = f"逾期 {node.overdue_days} 天（{light}）"
+    else:
+        state = f"还有 {node.days_left} 天"
+    return f"- {p.code} {p.name}｜{node.get_node_type_display()}｜计划 {node.planned_date:%Y-%m-%d}｜{state}｜{unit}"
+
+
+def _problem_line(problem, as_of) -> str:
+    p = problem.project
+    unit = problem.assigned_unit.name if problem.assigned_unit else "未交办"
+    age = (as_of - problem.raised_on).days
+    late = "，答复已逾期" if problem.is_reply_overdue(as_of) else ""
+    return (f"- {p.code} {p.name}｜{problem.get_category_display()}：{problem.description[:60]}｜"
+            f"{unit}｜提出 {age} 天{late}")
+
+
+def _section(title: str, lines: list[str], empty: str = "无") -> str:
+    return f"【{title}】（{len(lines)} 项）\n" + ("\n".join(lines) if lines else empty)
+
+
+def weekly_alert(*, as_of: datetime.date, dry_run: bool = False) -> dict:
+    """Section 6: the weekly overdue alert, keyed by the week (Monday's date), so running it twice
+    in one week sends nothing new.
+
+    - each unit: the overdue and due-soon nodes it owns, and the problems assigned to it that are
+      past their reply-by date or open for more than 14 days;
+    - each contact leader: the overdue nodes of their projects and their open problems (unresolved,
+      raised more than 14 days ago, or past the reply-by date);
+    - the investment center: everything, plus the summary by unit, with the bulletin PDF by e-mail.
+
+    A fixed number of queries: the lists are each one query, grouped in Python.
+    """
+    week = as_of - datetime.timedelta(days=as_of.weekday())
+    reason = f"weekly:{week.isoformat()}"
+    warning = calendar_warning(as_of)
+    overdue = list(node_selectors.overdue_nodes(as_of=as_of))
+    due_soon = list(node_selectors.due_soon_nodes(as_of=as_of))
+    stale_before = as_of - datetime.timedelta(days=PROBLEM_STALE_DAYS)
+    problems = list(
+        Problem.objects.exclude(status=ProblemStatus.RESOLVED)
+        .filter(Q(raised_on__lt=stale_before) | Q(status=ProblemStatus.OPEN, replied_on__isnull=True,
+                                                   reply_by__lt=as_of))
+        .select_related("project", "project__contact_leader", "assigned_unit")
+        .order_by("raised_on", "pk")
+    )
+    by_unit = node_selectors.light_counts_by_unit(as_of=as_of)
+    totals = {k: sum(r[k] for r in by_unit) for k in ("red", "yellow", "green", "overdue_nodes")}
+    directory = Directory()
+
+    def header(name):
+        text = f"{name}：\n以下为截至 {as_of:%Y-%m-%d} 的重大项目关键节点逾期预警（每周一次）。"
+        return f"{text}\n{warning}" if warning else text
+
+    subject = f"【每周逾期预警】{as_of:%Y-%m-%d}"
+    rows: list[Notification] = []
+
+    unit_overdue, unit_soon, unit_problems = defaultdict(list), defaultdict(list), defaultdict(list)
+    leader_overdue, leader_problems = defaultdict(list), defaultdict(list)
+    for node in overdue:
+        unit_overdue[node.responsible_unit_id].append(node)
+        leader_overdue[node.project.contact_leader_id].append(node)
+    for node in due_soon:
+        unit_soon[node.responsible_unit_id].append(node)
+    for problem in problems:
+        unit_problems[problem.assigned_unit_id].append(problem)
+        leader_problems[problem.project.contact_leader_id].append(problem)
+
+    for unit_id in sorted({*unit_overdue, *unit_soon, *unit_problems} - {None},
+                          key=lambda pk: (directory.units[pk].sort_order, directory.units[pk].name)):
+        unit = directory.units[unit_id]
+        if unit.is_investment_center:
+            continue  # the center gets the full list below
+        body = "\n\n".join([
+            header(unit.name),
+            _section("逾期节点", [_node_line(n, overdue=True) for n in unit_overdue[unit_id]]),
+            _section("14 天内到期节点", [_node_line(n, overdue=False) for n in unit_soon[unit_id]]),
+            _section("待协调问题", [_problem_line(p, as_of) for p in unit_problems[unit_id]]),
+        ])
+        rows += rows_for_unit(Message(Kind.WEEKLY, reason, subject, body), unit, directory)
+
+    for leader_id in sorted({*leader_overdue, *leader_problems} - {None}):
+        leader = directory.leaders[leader_id]
+        body = "\n\n".join([
+            header(leader.name),
+            _section("联系项目逾期节点", [_node_line(n, overdue=True) for n in leader_overdue[leader_id]]),
+            _section("联系项目待协调问题", [_problem_line(p, as_of) for p in leader_problems[leader_id]]),
+        ])
+        rows += rows_for_leader(Message(Kind.WEEKLY, reason, subject, body), leader)
+
+    summary_lines = [
+        f"- {r['unit']}｜红灯 {r['red']}｜黄灯 {r['yellow']}｜绿灯 {r['green']}｜逾期节点 {r['overdue_nodes']}"
+        for r in by_unit
+    ]
+    center_body = "\n\n".join([
+        header("市招商投资中心"),
+        f"在建重大项目：红灯 {totals['red']} 个，黄灯 {totals['yellow']} 个，绿灯 {totals['green']} 个；"
+        f"逾期节点 {len(overdue)} 个，14 天内到期节点 {len(due_soon)} 个，待协调问题 {len(problems)} 个。",
+        _section("分单位汇总（灯色按项目责任单位，逾期节点按节点责任单位）", summary_lines),
+        _section("逾期节点清单", [_node_line(n, overdue=True) for n in overdue]),
+        _section("14 天内到期节点", [_node_line(n, overdue=False) for n in due_soon]),
+        _section("待协调问题", [_problem_line(p, as_of) for p in problems]),
+    ])
+    rows += rows_for_centers(
+        Message(Kind.WEEKLY, reason, subject, center_body, attach_bulletin_as_of=as_of), directory
+    )
+
+    with transaction.atomic():
+        written = write_outbox(rows, dry_run=dry_run)
+    return {
+        "as_of": as_of.isoformat(),
+        "week_of": week.isoformat(),
+        "dry_run": dry_run,
+        "overdue_nodes": len(overdue),
+        "due_soon_nodes": len(due_soon),
+        "problems": len(problems),
+        "lights": {k: totals[k] for k in ("red", "yellow", "green")},
+        "recipients": len(written.recipients),
+        "notifications": len(rows),
+        "created": written.created,
+        "already_sent": written.existing,
+        "calendar_warning": warning,
+    }

@@ -1,0 +1,106 @@
+"""Delivery channels behind one interface: `CHANNELS[notification.channel].notify(notification)`.
+
+`notify` returns on success and raises `DeliveryError` (or anything else) on failure; the caller
+records the error and retries. Channels never touch the database.
+"""
+
+import json
+import logging
+import urllib.error
+import urllib.request
+
+from django.conf import settings
+from django.core.mail import EmailMessage
+
+from .models import Channel
+
+logger = logging.getLogger(__name__)
+
+WEBHOOK_TIMEOUT_SECONDS = 10
+# DingTalk rejects robot messages over 20,000 bytes; WeCom's markdown limit is 4,096 bytes.
+WEBHOOK_MAX_CHARS = 1500
+
+
+class DeliveryError(Exception):
+    pass
+
+
+class InboxChannel:
+    """The row is the inbox entry: there is nothing to send."""
+
+    def notify(self, notification) -> None:
+        return None
+
+
+class EmailChannel:
+    def notify(self, notification) -> None:
+        if not notification.address:
+            raise DeliveryError("no e-mail address")
+        message = EmailMessage(
+            subject=notification.subject,
+            body=notification.body,
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            to=[notification.address],
+        )
+        if notification.attach_bulletin_as_of:
+            pdf = _bulletin_pdf(notification.attach_bulletin_as_of)
+            if pdf:
+                name = f"重大项目周报-{notification.attach_bulletin_as_of:%Y%m%d}.pdf"
+                message.attach(name, pdf, "application/pdf")
+        message.send(fail_silently=False)
+
+
+def _bulletin_pdf(as_of):
+    """The weekly bulletin from the reports app; the alert still goes out without it."""
+    try:
+        from reports.bulletin import bulletin_pdf
+    except ImportError:
+        logger.info("reports.bulletin.bulletin_pdf is not available; sending the weekly alert without the PDF")
+        return None
+    return bulletin_pdf(as_of=as_of)
+
+
+class WebhookChannel:
+    """A group robot (DingTalk / WeCom): JSON POST of a markdown message. Both accept
+    {"msgtype": "markdown", "markdown": {...}}; DingTalk wants a title, WeCom ignores it."""
+
+    def notify(self, notification) -> None:
+        if not notification.address:
+            raise DeliveryError("no webhook URL")
+        text = notification.body
+        if len(text) > WEBHOOK_MAX_CHARS:
+            text = text[:WEBHOOK_MAX_CHARS].rsplit("\n", 1)[0] + "\n……（内容较长，完整清单请登录系统查看）"
+        payload = {
+            "msgtype": "markdown",
+            "markdown": {"title": notification.subject, "content": f"**{notification.subject}**\n\n{text}",
+                         "text": f"### {notification.subject}\n\n{text}"},
+        }
+        request = urllib.request.Request(
+            notification.address,
+            data=json.dumps(payload, ensure_ascii=False).encode("utf-8"),
+            headers={"Content-Type": "application/json; charset=utf-8"},
+            method="POST",
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=WEBHOOK_TIMEOUT_SECONDS) as response:
+                raw = response.read(65536)
+        except (urllib.error.URLError, TimeoutError, OSError) as exc:
+            raise DeliveryError(f"webhook POST failed: {exc}") from exc
+        # Both robots answer HTTP 200 with an error code in the body when they refuse a message.
+        try:
+            answer = json.loads(raw or b"{}")
+        except ValueError:
+            return
+        if isinstance(answer, dict) and answer.get("errcode", 0) not in (0, "0"):
+            raise DeliveryError(f"webhook refused: {answer.get('errcode')} {answer.get('errmsg', '')}")
+
+
+CHANNELS = {
+    Channel.INBOX: InboxChannel(),
+    Channel.EMAIL: EmailChannel(),
+    Channel.WEBHOOK: WebhookChannel(),
+}
+
+
+def notify(notification) -> None:
+    CHANNELS[notification.channel].notify(notification)

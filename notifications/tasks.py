@@ -1,0 +1,68 @@
+"""Celery tasks: each takes IDs or nothing, and calls one service (issue 3).
+
+The periodic ones are scheduled in django-celery-beat (rows created by migration 0002, editable in
+the admin); each also exists as a management command to run by hand.
+"""
+
+import logging
+
+from celery import shared_task
+
+from milestones.workdays import first_workday_of_week, is_workday
+from projects.models import local_today
+
+from . import services
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(bind=True, max_retries=None, acks_late=True)
+def deliver_notification(self, notification_id: int):
+    """Deliver one outbox row; on failure retry with exponential backoff (the row also carries
+    its next attempt time, so the sweep retries it if this retry cannot be published)."""
+    outcome = services.deliver(notification_id=notification_id)
+    if outcome.status == "retry":
+        raise self.retry(countdown=outcome.retry_in)
+    return outcome.status
+
+
+@shared_task
+def sweep_pending_notifications():
+    """Every few minutes: enqueue pending rows that were never handed to a broker or are due for
+    another attempt, so a broker outage delays notifications but never loses them."""
+    return services.sweep_pending()
+
+
+@shared_task
+def weekly_alert():
+    """Runs daily at 09:00 Asia/Shanghai and sends only on the first working day of the week
+    (section 6): a holiday Monday moves it to the next working day, a week without one gets none."""
+    today = local_today()
+    if first_workday_of_week(today) != today:
+        logger.info("Weekly alert: %s is not the first working day of its week", today)
+        return None
+    return services.weekly_alert(as_of=today)
+
+
+@shared_task
+def send_reminders():
+    """Daily: node reminders N working days ahead (section 6), on working days only."""
+    today = local_today()
+    if not is_workday(today):
+        return None
+    return services.send_reminders(as_of=today).created
+
+
+@shared_task
+def escalate_overdue():
+    """Daily: nodes that turned red today go to their contact leader and the center (7a)."""
+    return services.escalate_overdue(as_of=local_today()).created
+
+
+@shared_task
+def remind_overdue_problems():
+    """Daily: problems past their reply-by date without a reply, to their unit (section 7)."""
+    today = local_today()
+    if not is_workday(today):
+        return None
+    return services.remind_overdue_problems(as_of=today).created
