@@ -1,3 +1,44 @@
-from django.urls import path
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from rest_framework.authtoken.views import obtain_auth_token
+from rest_framework.routers import SimpleRouter
 
-urlpatterns: list = []
+from . import api
+from .views import dashboard, inbox, problems, projects, reports
+
+router = SimpleRouter()
+router.register("projects", api.ProjectViewSet, basename="api-project")
+
+api_urls = [
+    path("auth/token/", obtain_auth_token, name="api_token"),
+    path("overdue/", api.OverdueView.as_view(), name="api_overdue"),
+    path("reports/1330/", api.Report1330View.as_view(), name="api_report_1330"),
+    path("", include(router.urls)),
+]
+
+urlpatterns = [
+    path("login/", auth_views.LoginView.as_view(template_name="registration/login.html",
+                                                redirect_authenticated_user=True), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("", dashboard.dashboard, name="dashboard"),
+    path("projects/", projects.project_list, name="project_list"),
+    path("projects/export.xlsx", projects.project_export, name="project_export"),
+    path("projects/new/", projects.project_new, name="project_new"),
+    path("projects/<str:code>/", projects.project_detail, name="project_detail"),
+    path("projects/<str:code>/edit/", projects.project_edit, name="project_edit"),
+    path("projects/<str:code>/transitions/<str:name>/", projects.project_transition_view,
+         name="project_transition"),
+    path("projects/<str:code>/revert/", projects.project_revert_view, name="project_revert"),
+    path("projects/<str:code>/notes/", projects.project_note_add, name="project_note_add"),
+    path("projects/<str:code>/problems/", problems.problem_new, name="problem_new"),
+    path("my/contacts/", projects.my_contacts, name="my_contacts"),
+    path("my/nodes/", projects.my_nodes, name="my_nodes"),
+    path("problems/", problems.problem_list, name="problem_list"),
+    path("problems/<int:pk>/<str:action>/", problems.problem_action, name="problem_action"),
+    path("inbox/", inbox.inbox, name="inbox"),
+    path("inbox/read/", inbox.inbox_read, name="inbox_read_all"),
+    path("inbox/<int:pk>/read/", inbox.inbox_read, name="inbox_read"),
+    path("reports/", reports.reports_page, name="reports"),
+    path("reports/<str:report>.<str:fmt>", reports.report_download, name="report_download"),
+    path("api/", include(api_urls)),
+]

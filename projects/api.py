@@ -1,0 +1,278 @@
+"""The REST API (issue 5). Same scope and permissions as the pages: every queryset starts from
+projects.selectors, every write goes through projects.services.
+
+Out-of-scope objects are absent from the queryset, so they answer 404; an in-scope object the user
+may not change answers 403.
+"""
+
+import datetime
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django_fsm import ConcurrentTransition
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound, PermissionDenied
+from rest_framework.exceptions import ValidationError as ApiValidationError
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from milestones import selectors as node_selectors
+from milestones.models import NODE_ORDER, NodeType
+
+from . import selectors
+from .forms import ProjectFilter
+from .models import Leader, Platform, Project, Transition, Unit, local_today
+from .permissions import CanEditProjects, CanSeeReports, HasRole
+from .services import (
+    TRANSITION_FIELDS,
+    TransitionConflict,
+    TransitionRefused,
+    project_create,
+    project_transition,
+    project_update,
+)
+
+# --- serializers ---------------------------------------------------------------------------------
+
+
+class NodeSerializer(serializers.Serializer):
+    node_type = serializers.CharField()
+    label = serializers.CharField(source="get_node_type_display")
+    planned_date = serializers.DateField(allow_null=True)
+    planned_is_agreed = serializers.BooleanField()
+    actual_date = serializers.DateField(allow_null=True)
+    responsible_unit = serializers.CharField(source="responsible_unit.name", allow_null=True, default=None)
+
+
+class ProjectSerializer(serializers.ModelSerializer):
+    """What a project looks like to API clients; units, leaders and platforms by name (as the ledger)."""
+
+    responsible_unit = serializers.SlugRelatedField(slug_field="name", queryset=Unit.objects.all(),
+                                                    allow_null=True, required=False)
+    contact_leader = serializers.SlugRelatedField(slug_field="name", queryset=Leader.objects.all(),
+                                                  allow_null=True, required=False)
+    platform = serializers.SlugRelatedField(slug_field="name", queryset=Platform.objects.all(),
+                                            allow_null=True, required=False)
+    status_label = serializers.CharField(source="get_status_display", read_only=True)
+    light = serializers.CharField(read_only=True, allow_null=True, default=None)
+    max_overdue_days = serializers.IntegerField(read_only=True, allow_null=True, default=None)
+    signing_date = serializers.DateField(required=False, allow_null=True)
+    planned_dates = serializers.DictField(child=serializers.DateField(allow_null=True), required=False,
+                                          write_only=True, help_text="约定的计划日期 {land|start|statistics|production: 日期}")
+
+    class Meta:
+        model = Project
+        fields = [
+            "code", "name", "investor", "total_investment", "currency", "is_manufacturing", "cluster", "source",
+            "channel", "platform", "responsible_unit", "contact_leader", "needs_new_land", "land_area",
+            "signing_date", "stats_code", "remark", "status", "status_label", "light", "max_overdue_days",
+            "suspended_on", "status_reason", "last_event_date", "planned_dates",
+        ]
+        read_only_fields = ["status", "suspended_on", "status_reason", "last_event_date"]
+        # Model validators (unique code …) run once, in the service's full_clean.
+        extra_kwargs = {"code": {"validators": []}}
+
+    def validate_planned_dates(self, value):
+        unknown = set(value) - set(NODE_ORDER) - {NodeType.SIGN}
+        if unknown:
+            raise serializers.ValidationError(f"未知的节点：{'、'.join(sorted(unknown))}")
+        return value
+
+
+class ProjectDetailSerializer(ProjectSerializer):
+    nodes = serializers.SerializerMethodField()
+
+    class Meta(ProjectSerializer.Meta):
+        fields = ProjectSerializer.Meta.fields + ["nodes"]
+
+    @extend_schema_field(NodeSerializer(many=True))
+    def get_nodes(self, project):
+        nodes = sorted(project.nodes.all(), key=lambda n: NODE_ORDER.index(n.node_type))
+        return NodeSerializer(nodes, many=True).data
+
+
+class TransitionSerializer(serializers.Serializer):
+    effective_date = serializers.DateField(help_text="事件实际发生日期")
+    fields = serializers.DictField(required=False, default=dict,
+                                   help_text="该操作可同时填写的字段，如供地的 land_area、入库的 stats_code")
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+    reason = serializers.CharField(required=False, allow_blank=True, default="")
+    expected_status = serializers.ChoiceField(choices=Project._meta.get_field("status").choices, required=False,
+                                              allow_null=True, help_text="乐观并发：项目须仍处于该状态，否则 409")
+
+
+class TokenResponseSerializer(serializers.Serializer):
+    token = serializers.CharField()
+
+
+def _django_errors(exc: DjangoValidationError):
+    """A service's Chinese messages as a DRF 400 body."""
+    if hasattr(exc, "error_dict"):
+        return ApiValidationError({field: [m for e in errors for m in e.messages]
+                                   for field, errors in exc.error_dict.items()})
+    return ApiValidationError({"detail": "；".join(exc.messages), "errors": exc.messages})
+
+
+def _transition_fields(name, raw: dict) -> dict:
+    """Turn the JSON values of `fields` into model values (a unit given by name, as elsewhere)."""
+    allowed = TRANSITION_FIELDS.get(name, set())
+    values, errors = {}, {}
+    for field_name, raw_value in raw.items():
+        if field_name not in allowed:
+            errors[field_name] = f"{Transition(name).label}时不能填写该字段"
+            continue
+        field = Project._meta.get_field(field_name)
+        try:
+            if field.is_relation:
+                values[field_name] = None if raw_value in (None, "") else Unit.objects.get(name=raw_value)
+            else:
+                values[field_name] = field.to_python(raw_value)
+        except Unit.DoesNotExist:
+            errors[field_name] = f"未知的单位：{raw_value}"
+        except DjangoValidationError as exc:
+            errors[field_name] = "；".join(exc.messages)
+    if errors:
+        raise ApiValidationError({"fields": errors})
+    return values
+
+
+# --- views ---------------------------------------------------------------------------------------
+
+
+class ProjectViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
+                     mixins.UpdateModelMixin, viewsets.GenericViewSet):
+    """Projects in the caller's scope, with the 台账 filters (status, light, cluster, unit, leader,
+    platform, year, amount, q, ordering)."""
+
+    lookup_field = "code"
+    lookup_value_regex = "[^/]+"
+    filterset_class = ProjectFilter
+    permission_classes = [CanEditProjects]
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def get_queryset(self):
+        projects = selectors.visible_projects(self.request.user).select_related(
+            "responsible_unit", "contact_leader", "platform"
+        )
+        if self.action == "retrieve":
+            projects = projects.prefetch_related("nodes__responsible_unit")
+        return node_selectors.annotate_light(projects, as_of=local_today()).order_by("-signing_date", "code")
+
+    def get_serializer_class(self):
+        if self.action == "transition":
+            return TransitionSerializer
+        return ProjectDetailSerializer if self.action == "retrieve" else ProjectSerializer
+
+    def _present(self, project, code=status.HTTP_200_OK):
+        fresh = self.get_queryset().get(pk=project.pk)
+        return Response(ProjectSerializer(fresh, context=self.get_serializer_context()).data, status=code)
+
+    def create(self, request, *args, **kwargs):
+        serializer = ProjectSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        planned = data.pop("planned_dates", {})
+        signing_date = data.pop("signing_date", None)
+        try:
+            project = project_create(user=request.user, signing_date=signing_date, planned_dates=planned, **data)
+        except DjangoValidationError as exc:
+            raise _django_errors(exc) from exc
+        return self._present(project, status.HTTP_201_CREATED)
+
+    def partial_update(self, request, *args, **kwargs):
+        project = self.get_object()
+        serializer = ProjectSerializer(project, data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        planned = data.pop("planned_dates", None)
+        if "signing_date" in data or ("code" in data and data["code"] != project.code):
+            raise ApiValidationError({"detail": "签约日期和项目编号不能直接修改（签约日期请通过签约操作或撤销更正）"})
+        data.pop("code", None)
+        try:
+            project = project_update(project=project, user=request.user, planned_dates=planned, **data)
+        except DjangoValidationError as exc:
+            raise _django_errors(exc) from exc
+        return self._present(project)
+
+    def update(self, request, *args, **kwargs):
+        if not kwargs.get("partial"):
+            raise PermissionDenied("请使用 PATCH")
+        return super().update(request, *args, **kwargs)
+
+    @extend_schema(
+        request=TransitionSerializer,
+        responses={200: ProjectSerializer, 400: OpenApiTypes.OBJECT, 404: OpenApiTypes.OBJECT,
+                   409: OpenApiTypes.OBJECT},
+        parameters=[OpenApiParameter("name", str, OpenApiParameter.PATH, enum=Transition.values)],
+    )
+    @action(detail=True, methods=["post"], url_path=r"transitions/(?P<name>[a-z_]+)")
+    def transition(self, request, code=None, name=None):
+        """Run one transition (DOMAIN.md section 2): 400 with the guard's message, 409 when another
+        change to the project won."""
+        project = self.get_object()
+        if name not in Transition.values:
+            raise NotFound("无此操作")
+        if not selectors.can_transition(request.user, project, name):
+            raise PermissionDenied("无权办理该操作")
+        body = TransitionSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        fields = _transition_fields(name, data.get("fields") or {})
+        try:
+            project_transition(
+                project=project, name=name, user=request.user, effective_date=data["effective_date"],
+                note=data["note"], reason=data["reason"], fields=fields,
+                expected_status=data.get("expected_status"),
+            )
+        except TransitionRefused as exc:
+            return Response({"detail": "；".join(exc.messages), "errors": exc.messages},
+                            status=status.HTTP_400_BAD_REQUEST)
+        except (TransitionConflict, ConcurrentTransition):
+            return Response({"detail": TransitionConflict().message}, status=status.HTTP_409_CONFLICT)
+        return self._present(project)
+
+
+def _as_of(request) -> datetime.date:
+    raw = request.query_params.get("as_of")
+    if not raw:
+        return local_today()
+    try:
+        return datetime.date.fromisoformat(raw)
+    except ValueError:
+        raise ApiValidationError({"as_of": "日期格式应为 YYYY-MM-DD"}) from None
+
+
+class OverdueView(APIView):
+    """DOMAIN.md section 9's overdue list, limited to the caller's projects."""
+
+    permission_classes = [HasRole]
+
+    @extend_schema(parameters=[OpenApiParameter("as_of", OpenApiTypes.DATE)], responses={200: OpenApiTypes.OBJECT})
+    def get(self, request):
+        rows = node_selectors.overdue_rows(as_of=_as_of(request))
+        if selectors.user_role(request.user) == "unit":
+            codes = set(selectors.visible_projects(request.user).values_list("code", flat=True))
+            rows = [row for row in rows if row["project"] in codes]
+        return Response(rows)
+
+
+class Report1330View(APIView):
+    """DOMAIN.md section 9's 1330 JSON (reports.selectors.progress_1330)."""
+
+    permission_classes = [CanSeeReports]
+
+    @extend_schema(
+        parameters=[OpenApiParameter("year", int), OpenApiParameter("as_of", OpenApiTypes.DATE)],
+        responses={200: OpenApiTypes.OBJECT},
+    )
+    def get(self, request):
+        from reports.selectors import progress_1330
+
+        as_of = _as_of(request)
+        try:
+            year = int(request.query_params.get("year") or as_of.year)
+        except ValueError:
+            raise ApiValidationError({"year": "年度应为整数"}) from None
+        return Response(progress_1330(year=year, as_of=as_of))

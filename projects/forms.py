@@ -1,0 +1,217 @@
+"""Forms of the pages, and the list filter shared by the 台账 page and GET /api/projects/.
+
+Forms only parse input; every rule is checked by projects.services (full_clean, the guards) and
+its Chinese messages are put back on the form by the view.
+"""
+
+import django_filters
+from django import forms
+from django.db.models import Q
+
+from milestones.models import NodeType
+
+from .models import (
+    Cluster,
+    Leader,
+    Platform,
+    Problem,
+    ProblemCategory,
+    Project,
+    Status,
+    Transition,
+    Unit,
+)
+from .services import TRANSITION_FIELDS
+
+DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+LIGHT_CHOICES = [("red", "红灯"), ("yellow", "黄灯"), ("green", "绿灯")]
+# Section 5's levels; their thresholds are data in reports (Threshold), read when filtering.
+AMOUNT_CHOICES = [("100m", "亿元以上（或1000万美元）"), ("1b", "10亿元以上（或1亿美元）")]
+
+
+class ProjectFilter(django_filters.FilterSet):
+    """The 台账 filters. The queryset given must already carry `light` (milestones.annotate_light)."""
+
+    q = django_filters.CharFilter(method="filter_search", label="搜索")
+    status = django_filters.ChoiceFilter(choices=Status.choices, label="状态", empty_label="全部状态")
+    light = django_filters.ChoiceFilter(choices=LIGHT_CHOICES, method="filter_light", label="红黄绿灯",
+                                        empty_label="全部灯色")
+    cluster = django_filters.ChoiceFilter(choices=Cluster.choices, label="产业集群", empty_label="全部集群")
+    unit = django_filters.ModelChoiceFilter(field_name="responsible_unit", queryset=Unit.objects.all(),
+                                            label="责任单位", empty_label="全部单位")
+    leader = django_filters.ModelChoiceFilter(field_name="contact_leader", queryset=Leader.objects.all(),
+                                              label="联系市领导", empty_label="全部领导")
+    platform = django_filters.ModelChoiceFilter(queryset=Platform.objects.all(), label="所在平台",
+                                                empty_label="全部平台")
+    year = django_filters.NumberFilter(field_name="signing_date", lookup_expr="year", label="签约年份")
+    amount = django_filters.ChoiceFilter(choices=AMOUNT_CHOICES,
+                                         method="filter_amount", label="投资规模", empty_label="全部规模")
+    ordering = django_filters.OrderingFilter(
+        fields=(
+            ("signing_date", "signing_date"),
+            ("code", "code"),
+            ("name", "name"),
+            ("total_investment", "total_investment"),
+            ("status", "status"),
+            ("max_overdue_days", "overdue"),
+        ),
+        field_labels={
+            "signing_date": "签约日期", "-signing_date": "签约日期（最新）", "code": "项目编号",
+            "-code": "项目编号（倒序）", "name": "项目名称", "-name": "项目名称（倒序）",
+            "total_investment": "总投资（从小到大）", "-total_investment": "总投资（从大到小）",
+            "status": "状态", "-status": "状态（倒序）", "overdue": "逾期天数（从少到多）",
+            "-overdue": "逾期天数（从多到少）",
+        },
+        label="排序",
+        empty_label="默认排序",
+    )
+
+    class Meta:
+        model = Project
+        fields: list = []
+
+    def filter_search(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(Q(code__icontains=value) | Q(name__icontains=value) | Q(investor__icontains=value))
+
+    def filter_light(self, queryset, name, value):
+        return queryset.filter(light=value)
+
+    def filter_amount(self, queryset, name, value):
+        from reports.selectors import level_q, load_thresholds
+
+        return queryset.filter(level_q(load_thresholds().get(value, {})))
+
+
+class ProjectForm(forms.ModelForm):
+    """New deal and edit. A signing date on a new deal signs it through the sign guard (the service)."""
+
+    signing_date = forms.DateField(label="签约日期", required=False, widget=DATE_INPUT,
+                                   help_text="填写即办理签约（须满足签约条件）；不填则为在谈项目")
+    planned_land = forms.DateField(label="计划供地日期", required=False, widget=DATE_INPUT)
+    planned_start = forms.DateField(label="计划开工日期", required=False, widget=DATE_INPUT)
+    planned_statistics = forms.DateField(label="计划入库日期", required=False, widget=DATE_INPUT)
+    planned_production = forms.DateField(label="计划投产日期", required=False, widget=DATE_INPUT)
+
+    PLANNED = {
+        "planned_land": NodeType.LAND,
+        "planned_start": NodeType.START,
+        "planned_statistics": NodeType.STATISTICS,
+        "planned_production": NodeType.PRODUCTION,
+    }
+
+    class Meta:
+        model = Project
+        fields = [
+            "code", "name", "investor", "total_investment", "currency", "is_manufacturing", "cluster", "source",
+            "channel", "platform", "responsible_unit", "contact_leader", "needs_new_land", "land_area",
+            "stats_code", "remark",
+        ]
+        widgets = {
+            "remark": forms.Textarea(attrs={"rows": 3}),
+        }
+        labels = {"total_investment": "总投资（万）"}
+
+    def __init__(self, *args, editing=False, planned=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.editing = editing
+        if editing:
+            # The signing date moves only by the sign transition (and its revert).
+            del self.fields["signing_date"]
+            self.fields["code"].disabled = True
+        for name, node_type in self.PLANNED.items():
+            if planned and planned.get(node_type):
+                self.fields[name].initial = planned[node_type]
+
+    def planned_dates(self):
+        """Agreed planned dates as {node_type: date}; only the ones filled in (others derived)."""
+        return {node: self.cleaned_data[name] for name, node in self.PLANNED.items() if self.cleaned_data.get(name)}
+
+    def project_data(self):
+        return {name: self.cleaned_data[name] for name in self.Meta.fields if name in self.cleaned_data
+                and not self.fields[name].disabled}
+
+    def _post_clean(self):
+        # Model validation runs in the service (full_clean + the sign guard), once, for the page,
+        # the API and the import alike.
+        pass
+
+
+class TransitionForm(forms.Form):
+    """The short form behind a transition button: the effective date, the fields the step needs, a note."""
+
+    effective_date = forms.DateField(label="实际日期", widget=DATE_INPUT)
+    reason = forms.CharField(label="原因", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    note = forms.CharField(label="备注", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    expected_status = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, project, name, **kwargs):
+        kwargs.setdefault("prefix", name)
+        super().__init__(*args, **kwargs)
+        self.project = project
+        self.name = name
+        self.label = Transition(name).label
+        if name not in (Transition.SUSPEND, Transition.TERMINATE):
+            del self.fields["reason"]
+        extra = forms.fields_for_model(Project, fields=sorted(TRANSITION_FIELDS.get(name, ())))
+        for field_name, field in extra.items():
+            field.required = False
+            field.initial = getattr(project, field_name + ("_id" if field_name == "responsible_unit" else ""))
+            self.fields[field_name] = field
+        self.fields["expected_status"].initial = project.status
+
+    def transition_fields(self):
+        return {name: self.cleaned_data[name] for name in TRANSITION_FIELDS.get(self.name, ())
+                if name in self.cleaned_data}
+
+
+class RevertForm(forms.Form):
+    reason = forms.CharField(label="撤销原因", widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class NoteForm(forms.Form):
+    text = forms.CharField(label="进展情况", widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class ProblemForm(forms.ModelForm):
+    class Meta:
+        model = Problem
+        fields = ["category", "description", "assigned_unit", "reply_by"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 3}), "reply_by": DATE_INPUT}
+        labels = {"assigned_unit": "交办单位（默认项目责任单位）", "reply_by": "答复期限（默认 7 天）"}
+
+    def __init__(self, *args, can_assign=True, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["category"].choices = ProblemCategory.choices
+        self.fields["reply_by"].required = False
+        if not can_assign:
+            del self.fields["assigned_unit"]
+            del self.fields["reply_by"]
+
+    def _post_clean(self):
+        pass  # validated by projects.services.problem_raise
+
+
+class AssignForm(forms.Form):
+    unit = forms.ModelChoiceField(label="交办单位", queryset=Unit.objects.all())
+    reply_by = forms.DateField(label="答复期限", widget=DATE_INPUT)
+
+
+class ReplyForm(forms.Form):
+    reply = forms.CharField(label="答复内容", widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class InstructForm(forms.Form):
+    text = forms.CharField(label="批示内容", widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class ResolveForm(forms.Form):
+    resolution = forms.CharField(label="解决情况", widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class ReportForm(forms.Form):
+    year = forms.IntegerField(label="年度", min_value=2000, max_value=2100)
+    as_of = forms.DateField(label="截至日期", widget=DATE_INPUT)
+

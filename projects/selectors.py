@@ -1,0 +1,214 @@
+"""Who may see and do what (issue 5), and the scoped querysets every page and API call starts from.
+
+This is the one place the scoping rules live: a view or a viewset asks `visible_projects(user)` for
+its queryset and `can_*` before it writes, so the page and the API cannot disagree. Anything outside
+a user's scope is simply not in their queryset, which turns into a 404 rather than a 403 (a 403 would
+say the object exists).
+"""
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
+from .models import (
+    ACTIVE_STATUSES,
+    Problem,
+    ProblemStatus,
+    Project,
+    Role,
+    Transition,
+)
+
+# Transitions that are the investment center's business alone (not a node any unit owns).
+CENTER_ONLY_TRANSITIONS = (Transition.SUSPEND, Transition.RESUME, Transition.TERMINATE)
+
+
+# --- who is this ---------------------------------------------------------------------------------
+
+
+def user_role(user) -> str | None:
+    """The user's role; a superuser without a profile is an administrator (created by createsuperuser)."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    # The profile is cached on the user object by Django's related-object cache after the first access.
+    profile = getattr(user, "profile", None) if _has_profile(user) else None
+    if profile is not None:
+        return profile.role
+    return Role.ADMIN if user.is_superuser else None
+
+
+def _has_profile(user) -> bool:
+    from django.core.exceptions import ObjectDoesNotExist
+
+    try:
+        user.profile
+    except ObjectDoesNotExist:
+        return False
+    return True
+
+
+def user_unit(user):
+    """The responsible unit a unit user acts for (None for every other role)."""
+    if user_role(user) != Role.UNIT:
+        return None
+    return user.profile.unit
+
+
+def user_leader(user):
+    """The Leader record a leader login speaks for (None when the account is not linked to one)."""
+    from django.core.exceptions import ObjectDoesNotExist
+
+    if not getattr(user, "is_authenticated", False):
+        return None
+    try:
+        return user.leader
+    except ObjectDoesNotExist:
+        return None
+
+
+def is_center(user) -> bool:
+    """Investment-center staff and administrators: everything the product can do."""
+    return user_role(user) in (Role.CENTER, Role.ADMIN)
+
+
+# --- what they see -------------------------------------------------------------------------------
+
+
+def visible_projects(user) -> QuerySet[Project]:
+    """Issue 5: center, leaders and administrators see every project; a unit user sees the projects
+    whose responsible unit is theirs or one of whose nodes their unit owns; anyone else sees none."""
+    role = user_role(user)
+    projects = Project.objects.all()
+    if role in (Role.CENTER, Role.LEADER, Role.ADMIN):
+        return projects
+    if role == Role.UNIT and user.profile.unit_id is not None:
+        from milestones.models import Node
+
+        unit_id = user.profile.unit_id
+        owns_node = Node.objects.filter(project=OuterRef("pk"), responsible_unit_id=unit_id)
+        return projects.filter(Q(responsible_unit_id=unit_id) | Exists(owns_node))
+    return projects.none()
+
+
+def visible_problems(user) -> QuerySet[Problem]:
+    """Problems of the projects the user sees (a unit also sees problems assigned to it)."""
+    problems = Problem.objects.all()
+    role = user_role(user)
+    if role in (Role.CENTER, Role.LEADER, Role.ADMIN):
+        return problems
+    if role == Role.UNIT:
+        return problems.filter(
+            Q(project__in=visible_projects(user).values("pk")) | Q(assigned_unit_id=user.profile.unit_id)
+        )
+    return problems.none()
+
+
+def contact_projects(user) -> QuerySet[Project]:
+    """A leader's "my contact projects" (市领导联系重大项目制度)."""
+    leader = user_leader(user)
+    if leader is None:
+        return Project.objects.none()
+    return visible_projects(user).filter(contact_leader=leader)
+
+
+def unit_nodes(user):
+    """A unit user's own nodes that are not done, on active projects, soonest first ("my nodes")."""
+    from milestones.models import Node
+
+    unit = user_unit(user)
+    if unit is None:
+        return Node.objects.none()
+    return (
+        Node.objects.filter(responsible_unit=unit, actual_date__isnull=True, project__status__in=ACTIVE_STATUSES)
+        .select_related("project", "project__contact_leader")
+        .order_by("planned_date", "project__code")
+    )
+
+
+# --- what they may do ----------------------------------------------------------------------------
+
+
+def can_edit(user, project: Project | None = None) -> bool:
+    """Create and edit deals: the investment center and administrators."""
+    return is_center(user)
+
+
+def can_revert(user, project: Project | None = None) -> bool:
+    return is_center(user)
+
+
+def state_transitions(project: Project) -> list[str]:
+    """The transitions whose source is the project's current state, in the order of section 2.
+    Guards are not checked here: the form shows the guard's Chinese message when one refuses."""
+    # django-fsm yields one Transition per source state; collect every source per name.
+    per_name = {}
+    for t in project.get_all_status_transitions():
+        per_name.setdefault(t.name, set()).add(t.source)
+    return [n for n in Transition.values if per_name.get(n, set()) & {project.status, "*"}]
+
+
+def transition_node_unit_id(project: Project, name: str, nodes=None):
+    """The unit that owns the node a transition records (None for suspend/resume/terminate)."""
+    from milestones.services import TRANSITION_NODE
+
+    node_type = TRANSITION_NODE.get(name)
+    if node_type is None:
+        return None
+    nodes = nodes if nodes is not None else list(project.nodes.all())
+    for node in nodes:
+        if node.node_type == node_type:
+            return node.responsible_unit_id
+    return None
+
+
+def can_transition(user, project: Project, name: str, nodes=None) -> bool:
+    """Issue 5: the center makes every transition; a unit user only the one recording a node its
+    unit owns; leaders make none. The guard itself is checked later by the service."""
+    role = user_role(user)
+    if role in (Role.CENTER, Role.ADMIN):
+        return True
+    if role == Role.UNIT and name not in CENTER_ONLY_TRANSITIONS:
+        unit_id = user.profile.unit_id
+        return unit_id is not None and transition_node_unit_id(project, name, nodes) == unit_id
+    return False
+
+
+def allowed_transitions(user, project: Project, nodes=None) -> list[str]:
+    """The transition buttons to show this user on this project."""
+    return [name for name in state_transitions(project) if can_transition(user, project, name, nodes)]
+
+
+def can_add_note(user, project: Project) -> bool:
+    return user_role(user) in (Role.CENTER, Role.ADMIN, Role.UNIT)
+
+
+def can_raise_problem(user, project: Project) -> bool:
+    return user_role(user) in (Role.CENTER, Role.ADMIN, Role.UNIT)
+
+
+def can_assign_problem(user, problem: Problem | None = None) -> bool:
+    """交办 (assign to a unit with a reply-by date): the center."""
+    return is_center(user)
+
+
+def can_resolve_problem(user, problem: Problem | None = None) -> bool:
+    return is_center(user) and (problem is None or problem.status != ProblemStatus.RESOLVED)
+
+
+def can_reply_problem(user, problem: Problem) -> bool:
+    """The unit a problem is assigned to replies (administrators may act for it)."""
+    if problem.status == ProblemStatus.RESOLVED:
+        return False
+    role = user_role(user)
+    if role == Role.ADMIN:
+        return True
+    return role == Role.UNIT and problem.assigned_unit_id is not None and (
+        problem.assigned_unit_id == user.profile.unit_id
+    )
+
+
+def can_instruct(user, problem: Problem | None = None) -> bool:
+    """A city leader gives instructions (批示); the account must be linked to a Leader record."""
+    return user_role(user) == Role.LEADER and user_leader(user) is not None
+
+
+def can_see_reports(user) -> bool:
+    return user_role(user) in (Role.CENTER, Role.LEADER, Role.ADMIN)

@@ -1,0 +1,78 @@
+"""Template helpers for the pages: the role-aware navigation with the inbox's unread count."""
+
+from django import template
+
+from projects import selectors
+from projects.models import Role
+
+register = template.Library()
+
+NAV = [
+    # (url name, label, roles that see it; None = everyone with a role)
+    ("dashboard", "工作台", None),
+    ("project_list", "项目台账", None),
+    ("my_contacts", "我联系的项目", (Role.LEADER,)),
+    ("my_nodes", "我的节点", (Role.UNIT,)),
+    ("problem_list", "问题协调", None),
+    ("reports", "报表", (Role.CENTER, Role.LEADER, Role.ADMIN)),
+]
+
+
+@register.inclusion_tag("includes/nav.html", takes_context=True)
+def main_nav(context):
+    request = context["request"]
+    user = request.user
+    role = selectors.user_role(user)
+    current = getattr(request.resolver_match, "url_name", "")
+    items = [
+        {"name": name, "label": label, "active": current == name}
+        for name, label, roles in NAV
+        if role is not None and (roles is None or role in roles)
+        and not (name == "my_contacts" and selectors.user_leader(user) is None)
+    ]
+    from projects.views.inbox import unread_count
+
+    return {
+        "items": items,
+        "user": user,
+        "role_label": Role(role).label if role else "",
+        "unit": selectors.user_unit(user),
+        "unread": unread_count(user) if role else 0,
+        "is_admin": user.is_staff,
+        "inbox_active": current == "inbox",
+    }
+
+
+LIGHT_LABELS = {"red": "红灯", "yellow": "黄灯", "green": "绿灯"}
+
+
+@register.inclusion_tag("includes/light.html")
+def light(value, days=None):
+    return {"light": value, "label": LIGHT_LABELS.get(value or "", "无"), "days": days}
+
+
+@register.filter
+def wan(value):
+    """An amount in 万 shown as 亿 when it is large, e.g. 125000 → 12.5亿."""
+    if value is None:
+        return "—"
+    if value >= 10000:
+        return f"{value / 10000:.2f}".rstrip("0").rstrip(".") + "亿"
+    return f"{value:.2f}".rstrip("0").rstrip(".") + "万"
+
+
+@register.filter
+def pct(value):
+    return f"{(value or 0) * 100:.1f}%"
+
+
+@register.simple_tag(takes_context=True)
+def url_with(context, **kwargs):
+    """The current query string with some parameters replaced (pagination, sort links)."""
+    params = context["request"].GET.copy()
+    for key, value in kwargs.items():
+        if value in (None, ""):
+            params.pop(key, None)
+        else:
+            params[key] = value
+    return "?" + params.urlencode()

@@ -1,0 +1,82 @@
+"""The dashboard: the 1330 progress, the 10亿 target, lights, late and due-soon nodes, new signings."""
+
+from django.shortcuts import render
+
+from milestones import selectors as node_selectors
+from reports.selectors import progress_1330
+
+from .. import selectors
+from ..models import local_today
+from ..permissions import role_required
+
+CHART_W, CHART_H, PAD_L, PAD_B, PAD_T, PAD_R = 640, 240, 36, 28, 16, 12
+
+
+def cumulative_chart(*, by_month: dict, target: int, year: int) -> dict:
+    """Inline-SVG geometry for the cumulative signings against the even pace to the year's target.
+    Plain numbers only: the template draws it, so the page needs no chart library."""
+    running, points = 0, []
+    for month_key in sorted(by_month):
+        running += by_month[month_key]
+        points.append((int(month_key[-2:]), running))
+    top = max([target, running, 1])
+    top = top + (-top % 5)  # a round upper tick
+    plot_w, plot_h = CHART_W - PAD_L - PAD_R, CHART_H - PAD_T - PAD_B
+
+    def x(month):
+        return PAD_L + plot_w * month / 12
+
+    def y(value):
+        return PAD_T + plot_h * (1 - value / top)
+
+    line = [(x(0), y(0))] + [(x(m), y(v)) for m, v in points]
+    ticks = [{"value": round(top * i / 5), "y": round(y(top * i / 5), 1)} for i in range(6)]
+    return {
+        "width": CHART_W,
+        "height": CHART_H,
+        "actual": " ".join(f"{px:.1f},{py:.1f}" for px, py in line),
+        "area": " ".join(f"{px:.1f},{py:.1f}" for px, py in line + [(line[-1][0], y(0))]),
+        "pace": f"{x(0):.1f},{y(0):.1f} {x(12):.1f},{y(target):.1f}",
+        "target_y": round(y(target), 1),
+        "last": {"x": round(line[-1][0], 1), "y": round(line[-1][1], 1), "value": running},
+        "ticks": ticks,
+        "months": [{"label": f"{m}月", "x": round(x(m) - plot_w / 24, 1)} for m in range(1, 13)],
+        "left": PAD_L,
+        "right": CHART_W - PAD_R,
+        "baseline": round(y(0), 1),
+        "year": year,
+    }
+
+
+@role_required(selectors.user_role)
+def dashboard(request):
+    as_of = local_today()
+    user = request.user
+    visible = selectors.visible_projects(user)
+    scoped = selectors.user_role(user) == "unit"
+    progress = progress_1330(year=as_of.year, as_of=as_of)
+    overdue = node_selectors.overdue_nodes(as_of=as_of)
+    due_soon = node_selectors.due_soon_nodes(as_of=as_of)
+    if scoped:
+        overdue = overdue.filter(project__in=visible.values("pk"))
+        due_soon = due_soon.filter(project__in=visible.values("pk"))
+    related = ("project", "responsible_unit")
+    target = progress["targets"].get("100m") or 0
+    context = {
+        "as_of": as_of,
+        "progress": progress,
+        "time_progress_pct": round(progress["time_progress"] * 100, 1),
+        "completion_pct": round((progress["completion"].get("100m") or 0) * 100, 1),
+        "ahead": (progress["completion"].get("100m") or 0) >= progress["time_progress"],
+        "chart": cumulative_chart(by_month=progress["by_month"], target=target, year=as_of.year),
+        "lights": node_selectors.light_counts(as_of=as_of, projects=visible if scoped else None),
+        "overdue": overdue.select_related(*related)[:10],
+        "overdue_total": overdue.count(),
+        "due_soon": due_soon.select_related(*related)[:10],
+        "can_create": selectors.can_edit(user),
+        "gap_1b": max((progress["targets"].get("1b") or 0) - (progress["counts"].get("1b") or 0), 0),
+        "new_signings": visible.filter(signing_date__isnull=False)
+        .select_related("responsible_unit", "contact_leader")
+        .order_by("-signing_date", "-id")[:8],
+    }
+    return render(request, "projects/dashboard.html", context)

@@ -1,0 +1,47 @@
+"""The in-app notifications inbox (DOMAIN.md section 6: the inbox channel is always on)."""
+
+from django.contrib.auth.decorators import login_required
+from django.db.models import Q
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from .. import selectors
+from .common import paginate, redirect_back
+
+
+def inbox_queryset(user):
+    """A user's inbox rows: addressed to them, or to their unit as a whole (a unit-wide row, written
+    when the unit had no user yet, is seen by every user of the unit)."""
+    from notifications.models import Channel, Notification
+
+    mine = Q(recipient=user)
+    unit = selectors.user_unit(user)
+    if unit is not None:
+        mine |= Q(recipient__isnull=True, unit=unit)
+    return Notification.objects.filter(mine, channel=Channel.INBOX)
+
+
+def unread_count(user) -> int:
+    if not getattr(user, "is_authenticated", False):
+        return 0
+    return inbox_queryset(user).filter(read_at__isnull=True).count()
+
+
+@login_required
+def inbox(request):
+    notifications = inbox_queryset(request.user).select_related("project").order_by("-created_at", "-id")
+    show = request.GET.get("show", "all")
+    if show == "unread":
+        notifications = notifications.filter(read_at__isnull=True)
+    return render(request, "projects/inbox.html", {"page": paginate(request, notifications), "show": show})
+
+
+@require_POST
+@login_required
+def inbox_read(request, pk=None):
+    rows = inbox_queryset(request.user).filter(read_at__isnull=True)
+    if pk is not None:
+        rows = rows.filter(pk=pk)
+    rows.update(read_at=timezone.now())
+    return redirect_back(request, "inbox")

@@ -1,0 +1,330 @@
+"""The 台账 (list), a project's page with its transitions, and the deal form."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db.models import Count, Q
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+from django_fsm import ConcurrentTransition
+
+from milestones import selectors as node_selectors
+from milestones.models import NODE_ORDER
+
+from .. import selectors
+from ..forms import NoteForm, ProblemForm, ProjectFilter, ProjectForm, RevertForm, TransitionForm
+from ..models import Problem, ProblemStatus, Role, Transition, Unit, local_today
+from ..permissions import role_required
+from ..services import (
+    TransitionConflict,
+    TransitionRefused,
+    progress_note_add,
+    project_create,
+    project_revert_last,
+    project_transition,
+    project_update,
+)
+from .common import XLSX, attach_errors, file_response, is_htmx, paginate, query_without_page
+
+LIST_RELATED = ("responsible_unit", "contact_leader", "platform")
+
+
+def _listed(user, as_of):
+    """The user's projects with their light, ready for the list (one query per page)."""
+    projects = selectors.visible_projects(user).select_related(*LIST_RELATED)
+    return node_selectors.annotate_light(projects, as_of=as_of)
+
+
+def _list_params(request):
+    """A leader's list defaults to their contact projects (issue 5); `?leader=` shows all."""
+    params = request.GET.copy()
+    leader = selectors.user_leader(request.user)
+    if selectors.user_role(request.user) == Role.LEADER and leader is not None and "leader" not in params:
+        params["leader"] = str(leader.pk)
+    return params
+
+
+@role_required(selectors.user_role)
+def project_list(request):
+    as_of = local_today()
+    params = _list_params(request)
+    project_filter = ProjectFilter(params, queryset=_listed(request.user, as_of))
+    page = paginate(request, project_filter.qs)
+    context = {
+        "filter": project_filter,
+        "page": page,
+        "as_of": as_of,
+        "query": query_without_page(request),
+        "can_create": selectors.can_edit(request.user),
+    }
+    template = "projects/_list_results.html" if is_htmx(request) else "projects/list.html"
+    return render(request, template, context)
+
+
+@role_required(selectors.user_role)
+def project_export(request):
+    """The filtered list as a ledger workbook (the import's format, so it can be edited and re-imported)."""
+    from io import BytesIO
+
+    from ..ledger import export_ledger
+
+    project_filter = ProjectFilter(_list_params(request), queryset=_listed(request.user, local_today()))
+    stream = BytesIO()
+    export_ledger(projects_queryset=project_filter.qs, stream=stream)
+    return file_response(stream.getvalue(), f"项目台账_{local_today():%Y%m%d}.xlsx", XLSX)
+
+
+def _scoped_project(user, code, as_of=None):
+    projects = selectors.visible_projects(user).select_related(*LIST_RELATED, "created_by")
+    if as_of is not None:
+        projects = node_selectors.annotate_light(projects, as_of=as_of)
+    return get_object_or_404(projects, code=code)
+
+
+def _timeline(project, as_of):
+    """The project's nodes in step order, each with its overdue days and light (milestones' rules)."""
+    nodes = sorted(project.nodes.select_related("responsible_unit"), key=lambda n: NODE_ORDER.index(n.node_type))
+    overdue = {
+        n.pk: n for n in node_selectors.overdue_nodes(as_of=as_of).filter(project=project)
+    }
+    due_soon = set(node_selectors.due_soon_nodes(as_of=as_of).filter(project=project).values_list("pk", flat=True))
+    for node in nodes:
+        late = overdue.get(node.pk)
+        node.overdue_days = late.overdue_days if late else None
+        node.light = late.light if late else None
+        node.due_soon = node.pk in due_soon
+    return nodes
+
+
+def _detail_context(request, project, as_of, *, open_form=None, revert_form=None):
+    user = request.user
+    nodes = _timeline(project, as_of)
+    forms = []
+    for name in selectors.allowed_transitions(user, project, nodes):
+        if open_form is not None and open_form.name == name:
+            forms.append(open_form)
+        else:
+            forms.append(TransitionForm(project=project, name=name, initial={"effective_date": as_of}))
+    problems = (
+        project.problems.select_related("assigned_unit", "raised_by")
+        .prefetch_related("instructions__leader")
+        .order_by("status", "-raised_on", "-id")
+    )
+    for problem in problems:
+        problem.reply_overdue = problem.is_reply_overdue(as_of)
+    return {
+        "project": project,
+        "as_of": as_of,
+        "nodes": nodes,
+        "transition_forms": forms,
+        "history": project.history.select_related("by", "reverted_by").order_by("-id"),
+        "problems": problems,
+        "notes": project.progress_notes.select_related("by", "unit")[:50],
+        "can_edit": selectors.can_edit(user, project),
+        "can_revert": selectors.can_revert(user, project),
+        "revert_form": revert_form or RevertForm(),
+        "can_note": selectors.can_add_note(user, project),
+        "note_form": NoteForm(),
+        "can_raise": selectors.can_raise_problem(user, project),
+        "problem_form": ProblemForm(can_assign=selectors.can_assign_problem(user), prefix="problem"),
+        "perm": _problem_permissions(user),
+    }
+
+
+def _problem_permissions(user):
+    can_assign = selectors.can_assign_problem(user)
+    return {
+        "assign": can_assign,
+        "units": list(Unit.objects.all()) if can_assign else [],
+        "resolve": selectors.can_resolve_problem(user),
+        "instruct": selectors.can_instruct(user),
+        "unit_id": user.profile.unit_id if selectors.user_role(user) == Role.UNIT else None,
+        "admin": selectors.user_role(user) == Role.ADMIN,
+    }
+
+
+@role_required(selectors.user_role)
+def project_detail(request, code):
+    as_of = local_today()
+    project = _scoped_project(request.user, code, as_of)
+    return render(request, "projects/detail.html", _detail_context(request, project, as_of))
+
+
+@require_POST
+@role_required(selectors.user_role)
+def project_transition_view(request, code, name):
+    """Run one transition from its short form; the guard's Chinese message comes back on the form."""
+    as_of = local_today()
+    project = _scoped_project(request.user, code, as_of)
+    if name not in Transition.values or not selectors.can_transition(request.user, project, name):
+        raise Http404("无此操作")
+    form = TransitionForm(request.POST, project=project, name=name)
+    status = 400
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            project_transition(
+                project=project, name=name, user=request.user, effective_date=data["effective_date"],
+                note=data["note"], reason=data.get("reason", ""), fields=form.transition_fields(),
+                expected_status=data["expected_status"] or None,
+            )
+        except TransitionRefused as exc:
+            form.add_error(None, exc.messages)
+        except (TransitionConflict, ConcurrentTransition):
+            form.add_error(None, TransitionConflict().message)
+            status = 409
+        else:
+            messages.success(request, f"已办理{form.label}：{project.code} {project.name}")
+            return _to_detail(request, project)
+    if is_htmx(request):
+        # htmx swaps only 2xx answers; the form with its message replaces the old one.
+        return render(request, "projects/_transition_form.html", {"form": form, "project": project})
+    context = _detail_context(request, project, as_of, open_form=form)
+    return render(request, "projects/detail.html", context, status=status)
+
+
+def _to_detail(request, project):
+    url = project_url(project)
+    if is_htmx(request):
+        response = HttpResponse(status=204)
+        response["HX-Redirect"] = url
+        return response
+    return redirect(url)
+
+
+def project_url(project):
+    from django.urls import reverse
+
+    return reverse("project_detail", args=[project.code])
+
+
+@require_POST
+@role_required(selectors.can_revert)
+def project_revert_view(request, code):
+    """The audited correction: undo the last transition, with a reason (section 2)."""
+    as_of = local_today()
+    project = _scoped_project(request.user, code, as_of)
+    form = RevertForm(request.POST)
+    if form.is_valid():
+        try:
+            project_revert_last(project=project, user=request.user, reason=form.cleaned_data["reason"])
+        except TransitionRefused as exc:
+            form.add_error(None, exc.messages)
+        else:
+            messages.success(request, f"已撤销最近一次状态变更：{project.code}")
+            return _to_detail(request, project)
+    context = _detail_context(request, project, as_of, revert_form=form)
+    context["revert_open"] = True
+    return render(request, "projects/detail.html", context, status=400)
+
+
+@require_POST
+@role_required(selectors.user_role)
+def project_note_add(request, code):
+    project = _scoped_project(request.user, code)
+    if not selectors.can_add_note(request.user, project):
+        raise Http404("无此操作")
+    form = NoteForm(request.POST)
+    if form.is_valid():
+        progress_note_add(project=project, text=form.cleaned_data["text"], user=request.user,
+                          unit=selectors.user_unit(request.user))
+        messages.success(request, "已添加项目进展")
+    else:
+        messages.error(request, "请填写进展情况")
+    return _to_detail(request, project)
+
+
+@role_required(selectors.can_edit)
+def project_new(request):
+    form = ProjectForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            project = project_create(
+                user=request.user, signing_date=form.cleaned_data.get("signing_date"),
+                planned_dates=form.planned_dates(), **form.project_data(),
+            )
+        except ValidationError as exc:
+            attach_errors(form, exc)
+        else:
+            label = "已录入并签约" if project.signing_date else "已录入"
+            messages.success(request, f"{label}：{project.code} {project.name}")
+            return redirect(project_url(project))
+    status = 400 if form.errors else 200
+    return render(request, "projects/form.html", {"form": form, "title": "录入新项目"}, status=status)
+
+
+@role_required(selectors.can_edit)
+def project_edit(request, code):
+    project = _scoped_project(request.user, code)
+    planned = {n.node_type: n.planned_date for n in project.nodes.all() if n.planned_is_agreed}
+    form = ProjectForm(request.POST or None, instance=project, editing=True, planned=planned)
+    if request.method == "POST" and form.is_valid():
+        dates = form.planned_dates()
+        agreed = {node: dates.get(node) for node in ProjectForm.PLANNED.values()}
+        try:
+            project_update(project=project, user=request.user, planned_dates=agreed, **form.project_data())
+        except ValidationError as exc:
+            attach_errors(form, exc)
+        else:
+            messages.success(request, f"已保存：{project.code} {project.name}")
+            return redirect(project_url(project))
+    status = 400 if form.errors else 200
+    context = {"form": form, "title": f"编辑项目 {project.code}", "project": project}
+    return render(request, "projects/form.html", context, status=status)
+
+
+@role_required(lambda user: selectors.user_leader(user) is not None)
+def my_contacts(request):
+    """A leader's contact projects: lights, late nodes and the open problems to instruct on."""
+    as_of = local_today()
+    projects = node_selectors.annotate_light(
+        selectors.contact_projects(request.user).select_related(*LIST_RELATED), as_of=as_of
+    ).annotate(open_problems=Count("problems", filter=~Q(problems__status=ProblemStatus.RESOLVED)))
+    projects = projects.order_by("-max_overdue_days", "-signing_date", "code")
+    problems = (
+        Problem.objects.filter(project__in=selectors.contact_projects(request.user).values("pk"))
+        .exclude(status=ProblemStatus.RESOLVED)
+        .select_related("project", "assigned_unit")
+        .prefetch_related("instructions__leader")
+        .order_by("reply_by")
+    )
+    for problem in problems:
+        problem.reply_overdue = problem.is_reply_overdue(as_of)
+    overdue = (
+        node_selectors.overdue_nodes(as_of=as_of)
+        .filter(project__in=selectors.contact_projects(request.user).values("pk"))
+        .select_related("project", "responsible_unit")[:50]
+    )
+    return render(request, "projects/my_contacts.html", {
+        "projects": projects, "problems": problems, "overdue": overdue, "as_of": as_of,
+        "perm": _problem_permissions(request.user),
+    })
+
+
+@role_required(lambda user: selectors.user_unit(user) is not None)
+def my_nodes(request):
+    """A unit's own nodes: overdue first, then due within 14 days, then the rest (section 4)."""
+    as_of = local_today()
+    unit = selectors.user_unit(request.user)
+    related = ("project", "project__contact_leader", "responsible_unit")
+    overdue = node_selectors.overdue_nodes(as_of=as_of).filter(responsible_unit=unit).select_related(*related)
+    due_soon = node_selectors.due_soon_nodes(as_of=as_of).filter(responsible_unit=unit).select_related(*related)
+    later = selectors.unit_nodes(request.user).filter(planned_date__gt=as_of + _days(14))
+    problems = list(
+        Problem.objects.filter(assigned_unit=unit).exclude(status=ProblemStatus.RESOLVED)
+        .select_related("project").order_by("reply_by")[:50]
+    )
+    for problem in problems:
+        problem.reply_overdue = problem.is_reply_overdue(as_of)
+    return render(request, "projects/my_nodes.html", {
+        "unit": unit, "problems": problems, "as_of": as_of,
+        "sections": [("已逾期", overdue[:100], "overdue"), ("14天内到期", due_soon[:100], "soon"),
+                     ("后续节点", later[:50], "later")],
+    })
+
+
+def _days(n):
+    import datetime
+
+    return datetime.timedelta(days=n)
+
