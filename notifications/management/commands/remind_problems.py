@@ -1,21 +1,10 @@
-"""`python manage.py remind_problems [--as-of YYYY-MM-DD] [--dry-run]`: 问题答复逾期提醒, by hand (the scheduled
-task does the same daily)."""
-
-from django.core.management.base import BaseCommand
+"""`python manage.py remind_problems [--as-of YYYY-MM-DD] [--dry-run]`: 问题答复逾期提醒."""
 
 from notifications import services
 
-from milestones.management.commands._common import add_as_of, parse_as_of
+from ._job import JobCommand
 
 
-class Command(BaseCommand):
+class Command(JobCommand):
     help = "问题答复逾期提醒"
-
-    def add_arguments(self, parser):
-        add_as_of(parser)
-        parser.add_argument("--dry-run", action="store_true", help="只统计，不写入也不发送")
-
-    def handle(self, *args, as_of=None, dry_run=False, **options):
-        result = services.remind_overdue_problems(as_of=parse_as_of(as_of), dry_run=dry_run)
-        verb = "将新建" if dry_run else "新建"
-        self.stdout.write(f"{verb} {result.created} 条消息，已存在 {result.existing} 条")
+    job = services.remind_overdue_problems
