@@ -9,14 +9,36 @@ import calendar
 import datetime
 from decimal import Decimal
 
-from django.db.models import BooleanField, ExpressionWrapper, F, FilteredRelation, Q
+from django.db.models import BooleanField, Count, ExpressionWrapper, F, FilteredRelation, Prefetch, Q
+from django.db.models.functions import Coalesce
 
-from milestones.models import NodeType
-from projects.models import Channel, Cluster, Currency, Platform, Project, Source, Status
+from milestones.models import NODE_ORDER, Node, NodeType
+from milestones.selectors import (
+    annotate_light,
+    due_soon_nodes,
+    light_counts,
+    light_counts_by_unit,
+    overdue_nodes,
+    suspended_projects,
+)
+from projects.models import (
+    ACTIVE_STATUSES,
+    Channel,
+    Cluster,
+    Currency,
+    Platform,
+    Problem,
+    ProblemCategory,
+    ProblemStatus,
+    Project,
+    Source,
+    Status,
+)
 
 from .models import LEVELS, Level, PlatformTarget, Threshold, YearTarget
 
 UNSET = "未填写"
+STALE_PROBLEM_DAYS = 14  # section 7: open problems older than 14 days are listed
 
 # node_reached keys (DOMAIN.md section 9) in step order, with the node whose actual date marks them.
 STEPS = [
@@ -304,7 +326,8 @@ def public_row(row: dict, *, as_of: datetime.date) -> dict:
         "name": row["name"],
         "total_investment": float(row["total_investment"]),
         "currency": row["currency"],
-        "amount_unit": "万美元" if row["currency"] == Currency.USD else "万元",
+        "amount_unit": amount_unit(row["currency"]),
+        "investment": amount_label(row["total_investment"], row["currency"]),
         "signing_date": row["signing_date"].isoformat(),
         "cluster": row["cluster"] or UNSET,
         "source": row["source"] or UNSET,
@@ -319,4 +342,236 @@ def public_row(row: dict, *, as_of: datetime.date) -> dict:
         "actual_dates": {node_type: (value.isoformat() if value else None)
                          for node_type, value in row["actual_dates"].items()},
         "furthest_step": STEPS[reached - 1][0] if reached else None,
+    }
+
+
+# --- shared lists for the bulletin and the leader report ------------------------------------------
+
+
+def overdue_list(*, as_of: datetime.date, projects=None) -> list[dict]:
+    """The overdue nodes of milestones.selectors.overdue_nodes (section 4, most overdue first) with
+    the names a printed list needs. `projects`: optional queryset to restrict to."""
+    nodes = overdue_nodes(as_of=as_of)
+    if projects is not None:
+        nodes = nodes.filter(project__in=projects.values("pk"))
+    return [
+        {"code": code, "name": name, "node_type": node_type, "node": NodeType(node_type).label,
+         "planned_date": planned, "overdue_days": int(days), "light": light, "unit": unit or "（未指定单位）",
+         "leader": leader}
+        for code, name, node_type, planned, days, light, unit, leader in nodes.values_list(
+            "project__code", "project__name", "node_type", "planned_date", "overdue_days", "light",
+            "responsible_unit__name", "project__contact_leader__name",
+        )
+    ]
+
+
+def due_soon_list(*, as_of: datetime.date, projects=None) -> list[dict]:
+    nodes = due_soon_nodes(as_of=as_of)
+    if projects is not None:
+        nodes = nodes.filter(project__in=projects.values("pk"))
+    return [
+        {"code": code, "name": name, "node": NodeType(node_type).label, "planned_date": planned,
+         "days_left": int(days), "unit": unit or "（未指定单位）"}
+        for code, name, node_type, planned, days, unit in nodes.values_list(
+            "project__code", "project__name", "node_type", "planned_date", "days_left", "responsible_unit__name",
+        )
+    ]
+
+
+def reply_overdue_q(as_of: datetime.date) -> Q:
+    """Section 7: a problem past its reply-by date without a reply is overdue (the query form of
+    Problem.is_reply_overdue)."""
+    return Q(status=ProblemStatus.OPEN, replied_on__isnull=True, reply_by__lt=as_of)
+
+
+def stale_open_q(as_of: datetime.date) -> Q:
+    """Section 7: open problems (status 待答复) raised more than 14 days before as_of."""
+    return Q(status=ProblemStatus.OPEN, raised_on__lt=as_of - datetime.timedelta(days=STALE_PROBLEM_DAYS))
+
+
+def problem_rows(queryset, *, as_of: datetime.date) -> list[dict]:
+    rows = queryset.annotate(reply_overdue=ExpressionWrapper(reply_overdue_q(as_of), output_field=BooleanField()))
+    return [
+        {"code": code, "name": name, "category": ProblemCategory(category).label, "description": description,
+         "unit": unit or "（未交办）", "raised_on": raised_on, "reply_by": reply_by,
+         "status": ProblemStatus(status).label, "reply_overdue": bool(overdue), "age_days": (as_of - raised_on).days,
+         "overdue_days": (as_of - reply_by).days if overdue else None, "leader": leader}
+        for code, name, category, description, unit, raised_on, reply_by, status, overdue, leader in rows.values_list(
+            "project__code", "project__name", "category", "description", "assigned_unit__name", "raised_on",
+            "reply_by", "status", "reply_overdue", "project__contact_leader__name",
+        )
+    ]
+
+
+def problem_reply_ranking(*, as_of: datetime.date) -> list[dict]:
+    """Section 7: units ranked by problems replied on time, over the problems raised this year up to
+    as_of. A problem is due once it is answered or its reply-by date has passed; it was answered on
+    time when its reply (or resolution, whichever came first) is dated on or before its reply-by
+    date. Rank by on-time rate (then by number due); one grouped query."""
+    answered_on = Coalesce("replied_on", "resolved_on")
+    answered = Q(answered_on__isnull=False, answered_on__lte=as_of)
+    grouped = (
+        Problem.objects.filter(raised_on__gte=datetime.date(as_of.year, 1, 1), raised_on__lte=as_of,
+                               assigned_unit__isnull=False)
+        .annotate(answered_on=answered_on)
+        .values("assigned_unit__name")
+        .annotate(
+            assigned=Count("pk"),
+            due=Count("pk", filter=answered | Q(reply_by__lt=as_of)),
+            on_time=Count("pk", filter=answered & Q(answered_on__lte=F("reply_by"))),
+            overdue=Count("pk", filter=reply_overdue_q(as_of)),
+        )
+        .order_by()
+    )
+    items = [
+        {"unit": row["assigned_unit__name"], "assigned": row["assigned"], "due": row["due"],
+         "on_time": row["on_time"], "late": row["due"] - row["on_time"], "overdue": row["overdue"],
+         "on_time_rate": ratio(row["on_time"], row["due"])}
+        for row in grouped
+    ]
+    items.sort(key=lambda item: (item["on_time_rate"] is None, -(item["on_time_rate"] or 0), -item["due"],
+                                 item["unit"]))
+    competition_rank(items, key=lambda item: item["on_time_rate"])
+    return items
+
+
+def unit_light_ranking(*, as_of: datetime.date) -> list[dict]:
+    """The 晾晒 table: milestones.selectors.light_counts_by_unit ranked worst first (most red, then
+    most yellow, then most overdue nodes); equal rows share a rank."""
+    items = []
+    for row in light_counts_by_unit(as_of=as_of):
+        total = row["red"] + row["yellow"] + row["green"]
+        items.append({**row, "total": total, "green_rate": ratio(row["green"], total)})
+    score = lambda item: (item["red"], item["yellow"], item["overdue_nodes"])  # noqa: E731
+    items.sort(key=lambda item: (tuple(-v for v in score(item)), item["unit"]))
+    previous, rank = None, 0
+    for position, item in enumerate(items, start=1):
+        if score(item) != previous:
+            rank, previous = position, score(item)
+        item["rank"] = rank
+    return items
+
+
+def bulletin_week(as_of: datetime.date) -> tuple[datetime.date, datetime.date]:
+    """The bulletin's week: the 7 days ending on as_of, inclusive. The weekly alert runs on the
+    first working day of a week, so consecutive bulletins tile the calendar with no gap and no
+    overlap however holidays move that day."""
+    return as_of - datetime.timedelta(days=6), as_of
+
+
+def bulletin_data(*, as_of: datetime.date) -> dict:
+    """The weekly bulletin (周通报): this week's new signings and node completions, lights by unit
+    ranked (晾晒), units ranked by problems replied on time, the overdue list, open problems older
+    than 14 days, overdue problem replies, suspended projects. Query count independent of the
+    number of projects."""
+    start, end = bulletin_week(as_of)
+    thresholds = load_thresholds()
+    manufacturing = Q(is_manufacturing=True) & ~Q(status=Status.TERMINATED)
+    signings = (
+        Project.objects.filter(signing_date__gte=start, signing_date__lte=end)
+        .exclude(status=Status.NEGOTIATING)
+        .annotate(
+            is_100m=ExpressionWrapper(manufacturing & level_q(thresholds.get("100m", {})), output_field=BooleanField()),
+            is_1b=ExpressionWrapper(manufacturing & level_q(thresholds.get("1b", {})), output_field=BooleanField()),
+        )
+        .order_by("signing_date", "code")
+        .values_list("code", "name", "total_investment", "currency", "cluster", "platform__name",
+                     "responsible_unit__name", "signing_date", "is_100m", "is_1b")
+    )
+    completions = (
+        Node.objects.filter(actual_date__gte=start, actual_date__lte=end)
+        .exclude(node_type=NodeType.SIGN)
+        .order_by("actual_date", "project__code")
+        .values_list("project__code", "project__name", "node_type", "actual_date", "planned_date",
+                     "responsible_unit__name")
+    )
+    open_problems = Problem.objects.select_related(None).order_by("raised_on", "id")
+    suspended = suspended_projects(as_of=as_of).values_list(
+        "code", "name", "responsible_unit__name", "contact_leader__name", "suspended_on", "suspended_days",
+        "suspended_from", "status_reason",
+    )
+    return {
+        "as_of": as_of,
+        "issue": as_of.isocalendar()[1],
+        "week": {"start": start, "end": end},
+        "new_signings": [
+            {"code": code, "name": name, "investment": amount_label(value, currency), "total_investment": value,
+             "amount_unit": amount_unit(currency), "cluster": cluster or UNSET, "platform": platform or UNSET,
+             "unit": unit or "（未指定单位）", "signing_date": signed, "is_100m": bool(is_100m), "is_1b": bool(is_1b)}
+            for code, name, value, currency, cluster, platform, unit, signed, is_100m, is_1b in signings
+        ],
+        "node_completions": [
+            {"code": code, "name": name, "node": NodeType(node_type).label, "actual_date": actual,
+             "planned_date": planned, "on_time": planned is None or actual <= planned,
+             "unit": unit or "（未指定单位）"}
+            for code, name, node_type, actual, planned, unit in completions
+        ],
+        "lights": light_counts(as_of=as_of),
+        "lights_by_unit": unit_light_ranking(as_of=as_of),
+        "problem_ranking": problem_reply_ranking(as_of=as_of),
+        "overdue": overdue_list(as_of=as_of),
+        "stale_problems": problem_rows(open_problems.filter(stale_open_q(as_of)), as_of=as_of),
+        "overdue_replies": problem_rows(open_problems.filter(reply_overdue_q(as_of)).order_by("reply_by", "id"),
+                                        as_of=as_of),
+        "suspended": [
+            {"code": code, "name": name, "unit": unit or "（未指定单位）", "leader": leader, "suspended_on": since,
+             "suspended_days": days, "suspended_from": Status(previous).label if previous else "", "reason": reason}
+            for code, name, unit, leader, since, days, previous, reason in suspended
+        ],
+    }
+
+
+def amount_unit(currency: str) -> str:
+    return "万美元" if currency == Currency.USD else "万元"
+
+
+def amount_label(value, currency: str) -> str:
+    """12,000万元 / 1,500.5万美元: thousands separated, no trailing zeros."""
+    if value is None:
+        return "—"
+    number = f"{Decimal(value):,.4f}".rstrip("0").rstrip(".")
+    return f"{number}{amount_unit(currency)}"
+
+
+LIGHT_ORDER = {"red": 0, "yellow": 1, "green": 2, None: 3}
+
+
+def leader_report_data(*, leader, as_of: datetime.date) -> dict:
+    """A city leader's contact projects (市领导联系重大项目制度): each with its light (section 4) and
+    next pending node, the overdue and due-soon nodes, and the problems not yet resolved."""
+    contact = Project.objects.filter(contact_leader=leader)
+    pending = Prefetch("nodes", queryset=Node.objects.filter(actual_date__isnull=True), to_attr="pending_nodes")
+    projects = (
+        annotate_light(contact, as_of=as_of)
+        .select_related("responsible_unit")
+        .prefetch_related(pending)
+        .order_by("code")
+    )
+    project_items = []
+    for project in projects:
+        pending_nodes = sorted(project.pending_nodes, key=lambda node: NODE_ORDER.index(node.node_type))
+        next_node = pending_nodes[0] if pending_nodes and project.status in ACTIVE_STATUSES else None
+        project_items.append({
+            "code": project.code, "name": project.name,
+            "investment": amount_label(project.total_investment, project.currency),
+            "total_investment": project.total_investment, "amount_unit": project.amount_unit,
+            "unit": project.responsible_unit.name if project.responsible_unit else "（未指定单位）",
+            "status": project.get_status_display(), "light": project.light,
+            "max_overdue_days": project.max_overdue_days,
+            "signing_date": project.signing_date,
+            "next_node": next_node.get_node_type_display() if next_node else "—",
+            "next_planned": next_node.planned_date if next_node else None,
+        })
+    project_items.sort(key=lambda item: (LIGHT_ORDER[item["light"]], item["code"]))
+    problems = Problem.objects.filter(project__contact_leader=leader).exclude(status=ProblemStatus.RESOLVED)
+    problem_items = problem_rows(problems.order_by("reply_by", "id"), as_of=as_of)
+    return {
+        "leader": str(leader),
+        "as_of": as_of,
+        "projects": project_items,
+        "lights": light_counts(as_of=as_of, projects=contact),
+        "overdue": overdue_list(as_of=as_of, projects=contact),
+        "due_soon": due_soon_list(as_of=as_of, projects=contact),
+        "problems": problem_items,
+        "overdue_problem_count": sum(1 for item in problem_items if item["reply_overdue"]),
     }

@@ -1,0 +1,46 @@
+"""What the report commands share: --as-of/--format/--output parsing and writing the result."""
+
+import datetime
+import json
+import sys
+
+from django.core.management.base import CommandError
+from django.core.serializers.json import DjangoJSONEncoder
+
+from projects.models import local_today
+
+
+def add_output_arguments(parser):
+    parser.add_argument("--as-of", dest="as_of", help="统计截止日期 YYYY-MM-DD（默认：今天，北京时间）")
+    parser.add_argument("--format", dest="fmt", choices=["json", "pdf", "xlsx"], default="json",
+                        help="输出格式（默认 json）")
+    parser.add_argument("--output", help="输出文件；不指定时写到标准输出")
+
+
+def parse_as_of(value: str | None) -> datetime.date:
+    if not value:
+        return local_today()
+    try:
+        return datetime.date.fromisoformat(value)
+    except ValueError:
+        raise CommandError(f"--as-of 日期格式应为 YYYY-MM-DD，收到：{value}") from None
+
+
+def write_result(command, *, fmt: str, output: str | None, json_data=None, render=None):
+    """JSON (UTF-8, Chinese as is) or the bytes of a PDF/XLSX, to --output or to stdout."""
+    if fmt == "json":
+        content = (json.dumps(json_data, ensure_ascii=False, indent=2, cls=DjangoJSONEncoder) + "\n").encode()
+    else:
+        if not output and sys.stdout.isatty():
+            raise CommandError(f"{fmt.upper()} 是二进制文件，请用 --output 指定文件名，或重定向标准输出")
+        content = render()
+    if output:
+        # Written whole at the end: a failed render leaves no half-written file.
+        with open(output, "wb") as handle:
+            handle.write(content)
+        command.stderr.write(f"已写入 {output}（{len(content):,} 字节）")
+    else:
+        stream = getattr(command.stdout, "_out", sys.stdout)
+        stream.flush()
+        stream.buffer.write(content)
+        stream.buffer.flush()

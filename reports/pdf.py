@@ -1,0 +1,380 @@
+"""PDF reports (reportlab): A4, a government-bulletin header (red title, 第N期, red rule), tables that
+split across pages with repeated headers, "第 N 页 共 M 页" on every page, and the CJK font embedded.
+
+Font: reportlab's STSong-Light is a CID font that is never embedded (blank Chinese on a machine
+without it), and TTFont refuses CFF-outline fonts (Noto/Source Han), so the repository ships
+WenQuanYi Micro Hei (TrueType collection, Apache-2.0) at settings.REPORT_FONT_PATH and every PDF
+embeds the subset it uses.
+"""
+
+import datetime
+import io
+from functools import lru_cache
+
+from django.conf import settings
+from reportlab.lib import colors
+from reportlab.lib.enums import TA_CENTER, TA_LEFT, TA_RIGHT
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.pdfgen import canvas
+from reportlab.platypus import (
+    CondPageBreak,
+    HRFlowable,
+    KeepTogether,
+    LongTable,
+    Paragraph,
+    SimpleDocTemplate,
+    Spacer,
+    Table,
+    TableStyle,
+)
+
+from . import selectors
+from .charts import cumulative_signings_chart
+
+FONT = "WQYMicroHei"
+RED = colors.HexColor("#C00000")
+HEADER_BG = colors.HexColor("#DCE6F1")
+GRID = colors.HexColor("#808080")
+LIGHT_COLORS = {"red": colors.HexColor("#F4B6B6"), "yellow": colors.HexColor("#FFE699"),
+                "green": colors.HexColor("#C6EFCE")}
+LIGHT_LABELS = {"red": "红灯", "yellow": "黄灯", "green": "绿灯", None: "—"}
+ISSUER = "嵊州市招商投资中心"
+PAGE_WIDTH, PAGE_HEIGHT = A4
+MARGIN = 18 * mm
+BODY_WIDTH = PAGE_WIDTH - 2 * MARGIN
+
+
+@lru_cache(maxsize=1)
+def register_font() -> str:
+    """Register the embedded CJK font once per process; bold maps to the same face (no bold cut)."""
+    pdfmetrics.registerFont(TTFont(FONT, settings.REPORT_FONT_PATH, subfontIndex=0))
+    pdfmetrics.registerFontFamily(FONT, normal=FONT, bold=FONT, italic=FONT, boldItalic=FONT)
+    return FONT
+
+
+@lru_cache(maxsize=1)
+def styles() -> dict[str, ParagraphStyle]:
+    font = register_font()
+    base = ParagraphStyle("base", fontName=font, fontSize=10.5, leading=16, wordWrap="CJK")
+    return {
+        "title": ParagraphStyle("title", base, fontSize=24, leading=32, alignment=TA_CENTER, textColor=RED),
+        "issue": ParagraphStyle("issue", base, fontSize=12, leading=18, alignment=TA_CENTER),
+        "meta_left": ParagraphStyle("meta_left", base, fontSize=11, alignment=TA_LEFT),
+        "meta_right": ParagraphStyle("meta_right", base, fontSize=11, alignment=TA_RIGHT),
+        "heading": ParagraphStyle("heading", base, fontSize=13, leading=20, spaceBefore=10, spaceAfter=4),
+        "body": ParagraphStyle("body", base, firstLineIndent=21),
+        "note": ParagraphStyle("note", base, fontSize=8.5, leading=12, textColor=colors.HexColor("#555555")),
+        "cell": ParagraphStyle("cell", base, fontSize=8.5, leading=11),
+        "cell_center": ParagraphStyle("cell_center", base, fontSize=8.5, leading=11, alignment=TA_CENTER),
+    }
+
+
+# --- formatting ------------------------------------------------------------------------------
+
+
+def cn_date(value) -> str:
+    if isinstance(value, str):
+        value = datetime.date.fromisoformat(value)
+    return f"{value.year}年{value.month}月{value.day}日" if value else ""
+
+
+def short_date(value) -> str:
+    if isinstance(value, str):
+        value = datetime.date.fromisoformat(value)
+    return value.isoformat() if value else "—"
+
+
+def pct(value) -> str:
+    return "—" if value is None else f"{value * 100:.1f}%"
+
+
+def text(value) -> str:
+    """Text for a Paragraph: user data may contain <, > and &."""
+    return "" if value is None else str(value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+# --- building blocks ----------------------------------------------------------------------------
+
+
+class NumberedCanvas(canvas.Canvas):
+    """Holds every page until the end so each can say "第 N 页 共 M 页"."""
+
+    def __init__(self, *args, **kwargs):
+        # Start every page in the CJK font: the default Helvetica would be listed as a
+        # non-embedded font even when no text uses it.
+        kwargs.setdefault("initialFontName", FONT)
+        kwargs.setdefault("initialFontSize", 10)
+        super().__init__(*args, **kwargs)
+        self._saved_pages = []
+
+    def showPage(self):
+        self._saved_pages.append(dict(self.__dict__))
+        self._startPage()
+
+    def save(self):
+        total = len(self._saved_pages)
+        for state in self._saved_pages:
+            self.__dict__.update(state)
+            self.setFont(FONT, 9)
+            self.setFillColor(colors.HexColor("#444444"))
+            self.drawCentredString(PAGE_WIDTH / 2, 10 * mm, f"第 {self._pageNumber} 页 共 {total} 页")
+            super().showPage()
+        super().save()
+
+
+def bulletin_header(*, title: str, issue: str, date: datetime.date, issuer: str = ISSUER) -> list:
+    """The red-headed bulletin masthead: red title, issue line, issuer and date, a red rule."""
+    s = styles()
+    meta = Table(
+        [[Paragraph(text(issuer), s["meta_left"]), Paragraph(cn_date(date), s["meta_right"])]],
+        colWidths=[BODY_WIDTH / 2, BODY_WIDTH / 2],
+    )
+    meta.setStyle(TableStyle([("LEFTPADDING", (0, 0), (-1, -1), 0), ("RIGHTPADDING", (0, 0), (-1, -1), 0)]))
+    return [
+        Paragraph(text(title), s["title"]),
+        Spacer(1, 4),
+        Paragraph(text(issue), s["issue"]),
+        Spacer(1, 6),
+        meta,
+        HRFlowable(width="100%", thickness=2, color=RED, spaceBefore=2, spaceAfter=1),
+        HRFlowable(width="100%", thickness=0.6, color=RED, spaceBefore=1, spaceAfter=10),
+    ]
+
+
+def heading(label: str) -> list:
+    # Keep a heading with at least a few lines of what follows.
+    return [CondPageBreak(40 * mm), Paragraph(text(label), styles()["heading"])]
+
+
+def paragraph(content: str, style: str = "body") -> Paragraph:
+    return Paragraph(content, styles()[style])
+
+
+def data_table(headers: list[str], rows: list[list], widths: list[float], *, wrap: tuple[int, ...] = (),
+               row_colors: dict[int, colors.Color] | None = None, cell_colors=None) -> Table:
+    """A table that splits across pages with its header repeated. Columns in `wrap` become
+    Paragraphs (wrapping long names); widths are fractions of the body width."""
+    s = styles()
+    header_row = [Paragraph(text(h), s["cell_center"]) for h in headers]
+    body = []
+    for row in rows:
+        body.append([Paragraph(text(value), s["cell"]) if index in wrap else ("" if value is None else str(value))
+                     for index, value in enumerate(row)])
+    if not body:
+        body = [["（无）"] + [""] * (len(headers) - 1)]
+    table_class = LongTable if len(body) > 50 else Table
+    table = table_class([header_row] + body, colWidths=[w * BODY_WIDTH for w in widths], repeatRows=1)
+    commands = [
+        ("FONTNAME", (0, 0), (-1, -1), FONT),
+        ("FONTSIZE", (0, 0), (-1, -1), 8.5),
+        ("LEADING", (0, 0), (-1, -1), 11),
+        ("GRID", (0, 0), (-1, -1), 0.4, GRID),
+        ("BACKGROUND", (0, 0), (-1, 0), HEADER_BG),
+        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+        ("ALIGN", (0, 1), (-1, -1), "CENTER"),
+        ("TOPPADDING", (0, 0), (-1, -1), 2),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
+    ]
+    if not rows:
+        commands.append(("SPAN", (0, 1), (-1, 1)))
+    for index in wrap:
+        commands.append(("ALIGN", (index, 1), (index, -1), "LEFT"))
+    for row_index, color in (row_colors or {}).items():
+        commands.append(("BACKGROUND", (0, row_index + 1), (-1, row_index + 1), color))
+    for (row_index, column), color in (cell_colors or {}).items():
+        commands.append(("BACKGROUND", (column, row_index + 1), (column, row_index + 1), color))
+    table.setStyle(TableStyle(commands))
+    return table
+
+
+def render(story: list, *, title: str) -> bytes:
+    register_font()
+    buffer = io.BytesIO()
+    doc = SimpleDocTemplate(
+        buffer, pagesize=A4, leftMargin=MARGIN, rightMargin=MARGIN, topMargin=16 * mm, bottomMargin=18 * mm,
+        title=title, author=ISSUER, subject=title, creator="嵊州重大项目全周期管理",
+    )
+    doc.build(story, canvasmaker=NumberedCanvas)
+    return buffer.getvalue()
+
+
+# --- the 1330 progress report ---------------------------------------------------------------------
+
+
+def progress_1330_story(report: dict) -> list:
+    year, as_of = report["year"], datetime.date.fromisoformat(report["as_of"])
+    targets, counts, completion, pace = report["targets"], report["counts"], report["completion"], report["pace"]
+    story = bulletin_header(
+        title="嵊州市亿元以上制造业项目招引进度通报",
+        issue=f"{year}年度（截至{cn_date(as_of)}）",
+        date=as_of,
+    )
+    story.append(paragraph(
+        f"截至{cn_date(as_of)}，全市{year}年共引进亿元以上制造业项目<b>{counts['100m']}</b>个"
+        + (f"，完成年度目标{targets['100m']}个的{pct(completion['100m'])}" if targets["100m"] else "（本年度未设目标）")
+        + f"，时间进度{pct(report['time_progress'])}，{pace['100m']['label']}；"
+        f"其中总投资10亿元（或1亿美元）以上制造业项目<b>{counts['1b']}</b>个"
+        + (f"，完成年度目标{targets['1b']}个的{pct(completion['1b'])}，{pace['1b']['label']}。"
+           if targets["1b"] else "。")
+    ))
+    story += heading("一、目标完成情况")
+    story.append(data_table(
+        ["指标", "年度目标", "已完成", "完成率", "时间进度", "序时应完成", "进度判断"],
+        [[label, targets[level] if targets[level] is not None else "—", counts[level], pct(completion[level]),
+          pct(report["time_progress"]), pace[level]["expected"] if pace[level]["expected"] is not None else "—",
+          pace[level]["label"]]
+         for level, label in (("100m", "亿元以上制造业项目"), ("1b", "10亿元以上制造业项目"))],
+        [0.24, 0.11, 0.1, 0.11, 0.11, 0.13, 0.2], wrap=(0,),
+    ))
+    story.append(paragraph("注：目标、已完成、序时应完成单位为个；序时应完成 = 年度目标 × 时间进度。", "note"))
+    story += heading("二、累计签约与序时进度")
+    story.append(cumulative_signings_chart(
+        year=year, cumulative_by_month=report["cumulative_by_month"], target=targets["100m"], font=FONT,
+        width=BODY_WIDTH, height=220,
+    ))
+    story.append(paragraph("注：红色实线为亿元以上制造业项目累计签约数；蓝色虚线为按时间进度均衡完成年度目标应达到的数量。", "note"))
+    story += heading("三、分月签约情况")
+    months = list(report["by_month"])
+    story.append(data_table(
+        ["月份", "当月签约（个）", "累计签约（个）", "其中10亿元以上（当月）"],
+        [[month, report["by_month"][month], report["cumulative_by_month"][month],
+          report["levels"]["1b"]["by_month"].get(month, 0)] for month in months],
+        [0.25, 0.25, 0.25, 0.25],
+    ))
+    story += heading("四、项目结构")
+    story.append(KeepTogether([breakdown_table("产业集群", report["by_cluster"])]))
+    story.append(Spacer(1, 6))
+    story.append(KeepTogether([breakdown_table("项目来源", report["by_source"]),
+                               Spacer(1, 6), breakdown_table("招商方式", report["by_channel"])]))
+    story.append(Spacer(1, 6))
+    platforms = {name: count for name, count in report["by_platform"].items() if count}
+    story.append(breakdown_table("所在平台", platforms))
+    story += heading("五、节点推进与落地情况")
+    reached = report["node_reached"]
+    story.append(data_table(
+        ["", *selectors.STEP_LABELS.values()],
+        [["已达到（个）", *reached.values()],
+         ["占比", *[pct(selectors.ratio(v, counts["100m"])) for v in reached.values()]]],
+        [0.2, 0.16, 0.16, 0.16, 0.16, 0.16],
+    ))
+    story.append(Spacer(1, 6))
+    landing_rows = []
+    for entry in report["landing_rate"].values():
+        if entry["rate"] is None:
+            landing_rows.append([entry["label"], f"截至{cn_date(entry['deadline'])}", "—", "—", "该日期过后统计"])
+        else:
+            landing_rows.append([entry["label"], f"截至{cn_date(entry['deadline'])}", entry["landed"],
+                                 entry["counted"], pct(entry["rate"])])
+    story.append(data_table(["指标", "统计口径", "已落地（个）", "签约项目（个）", "落地率"], landing_rows,
+                            [0.16, 0.3, 0.16, 0.18, 0.2]))
+    story.append(paragraph("注：落地指已供地，或无需新供地的项目已开工。", "note"))
+    if report["task_split"]:
+        story += heading("六、平台任务分解完成情况")
+        story.append(data_table(
+            ["排名", "平台", "亿元以上目标", "已完成", "完成率", "10亿元以上目标", "已完成", "完成率"],
+            [[item["rank"], item["platform"], item["targets"]["100m"], item["counts"]["100m"],
+              pct(item["completion"]["100m"]), item["targets"]["1b"], item["counts"]["1b"],
+              pct(item["completion"]["1b"])] for item in report["task_split"]],
+            [0.07, 0.25, 0.12, 0.1, 0.1, 0.14, 0.1, 0.12], wrap=(1,),
+        ))
+    story += heading(f"{'七' if report['task_split'] else '六'}、项目清单")
+    story.append(project_list_table(report["rows"]))
+    return story
+
+
+def breakdown_table(label: str, counts: dict) -> Table:
+    """A breakdown laid out in two column pairs so it stays short."""
+    items = list(counts.items())
+    half = (len(items) + 1) // 2
+    rows = []
+    for index in range(half):
+        left = items[index]
+        right = items[index + half] if index + half < len(items) else ("", "")
+        rows.append([left[0], left[1], right[0], right[1]])
+    return data_table([label, "项目数（个）", label, "项目数（个）"], rows, [0.32, 0.18, 0.32, 0.18])
+
+
+def project_list_table(rows: list[dict]) -> Table:
+    return data_table(
+        ["序号", "项目编号", "项目名称", "总投资", "签约日期", "产业集群", "所在平台", "状态", "≥10亿"],
+        [[index, row["code"], row["name"], row["investment"], row["signing_date"],
+          row["cluster"], row["platform"], row["status_label"], "是" if "1b" in row["levels"] else ""]
+         for index, row in enumerate(rows, start=1)],
+        [0.05, 0.11, 0.26, 0.12, 0.11, 0.12, 0.1, 0.07, 0.06], wrap=(2, 5, 6),
+    )
+
+
+def progress_1330_pdf(*, year: int, as_of: datetime.date) -> bytes:
+    """The 1330 progress report (DOMAIN.md section 5) as an A4 PDF."""
+    report = selectors.progress_1330(year=year, as_of=as_of)
+    return render(progress_1330_story(report), title=f"{year}年亿元以上制造业项目招引进度通报")
+
+
+# --- a leader's contact projects -----------------------------------------------------------------
+
+
+def leader_report_story(data: dict) -> list:
+    as_of = data["as_of"]
+    story = bulletin_header(
+        title="市领导联系重大项目情况报告",
+        issue=f"联系市领导：{text(data['leader'])}",
+        date=as_of,
+    )
+    lights = data["lights"]
+    story.append(paragraph(
+        f"截至{cn_date(as_of)}，{text(data['leader'])}联系重大项目<b>{len(data['projects'])}</b>个，"
+        f"其中在建推进项目红灯{lights['red']}个、黄灯{lights['yellow']}个、绿灯{lights['green']}个；"
+        f"逾期节点{len(data['overdue'])}个，14天内到期节点{len(data['due_soon'])}个，"
+        f"未办结问题{len(data['problems'])}个（其中逾期未答复{data['overdue_problem_count']}个）。"
+    ))
+    story += heading("一、联系项目一览")
+    project_rows = data["projects"]
+    story.append(data_table(
+        ["序号", "项目编号", "项目名称", "总投资", "责任单位", "状态", "亮灯", "下一节点", "计划日期"],
+        [[i, p["code"], p["name"], p["investment"], p["unit"], p["status"], LIGHT_LABELS[p["light"]],
+          p["next_node"], short_date(p["next_planned"])] for i, p in enumerate(project_rows, start=1)],
+        [0.06, 0.1, 0.2, 0.12, 0.13, 0.09, 0.07, 0.1, 0.13], wrap=(2, 4),
+        cell_colors={(i, 6): LIGHT_COLORS[p["light"]] for i, p in enumerate(project_rows) if p["light"]},
+    ))
+    story += heading("二、逾期节点")
+    story.append(overdue_table(data["overdue"]))
+    story += heading("三、即将到期节点（14天内）")
+    story.append(data_table(
+        ["序号", "项目编号", "项目名称", "节点", "计划日期", "剩余天数", "责任单位"],
+        [[i, r["code"], r["name"], r["node"], short_date(r["planned_date"]), r["days_left"], r["unit"]]
+         for i, r in enumerate(data["due_soon"], start=1)],
+        [0.07, 0.12, 0.3, 0.08, 0.13, 0.1, 0.2], wrap=(2, 6),
+    ))
+    story += heading("四、待协调问题")
+    story.append(problem_table(data["problems"], as_of=as_of))
+    return story
+
+
+def overdue_table(rows: list[dict]) -> Table:
+    return data_table(
+        ["序号", "项目编号", "项目名称", "节点", "计划日期", "逾期(天)", "亮灯", "责任单位", "联系市领导"],
+        [[i, r["code"], r["name"], r["node"], short_date(r["planned_date"]), r["overdue_days"],
+          LIGHT_LABELS[r["light"]], r["unit"], r["leader"] or "—"] for i, r in enumerate(rows, start=1)],
+        [0.05, 0.11, 0.24, 0.06, 0.11, 0.07, 0.07, 0.17, 0.12], wrap=(2, 7, 8),
+        cell_colors={(i, 6): LIGHT_COLORS[r["light"]] for i, r in enumerate(rows)},
+    )
+
+
+def problem_table(rows: list[dict], *, as_of: datetime.date) -> Table:
+    return data_table(
+        ["序号", "项目", "类别", "问题描述", "交办单位", "提出日期", "答复期限", "状态"],
+        [[i, f"{r['code']} {r['name']}", r["category"], r["description"], r["unit"], short_date(r["raised_on"]),
+          short_date(r["reply_by"]), r["status"] + ("（逾期）" if r["reply_overdue"] else "")]
+         for i, r in enumerate(rows, start=1)],
+        [0.06, 0.18, 0.07, 0.26, 0.13, 0.1, 0.1, 0.1], wrap=(1, 3, 4, 7),
+    )
+
+
+def leader_report_pdf(*, leader, as_of: datetime.date) -> bytes:
+    """A city leader's contact projects (市领导联系重大项目制度) as an A4 PDF."""
+    data = selectors.leader_report_data(leader=leader, as_of=as_of)
+    return render(leader_report_story(data), title=f"市领导联系重大项目情况报告（{leader}）")

@@ -1,0 +1,219 @@
+"""The reports as Excel workbooks (openpyxl): one sheet per table, frozen header row, column widths,
+dates as dates, amounts with 万元/亿元 number formats. Cell helpers come from projects/excel.py, whose
+`cell` writes text beginning with = + - @ as text, never as a formula."""
+
+import datetime
+import io
+from decimal import Decimal
+
+from openpyxl import Workbook
+
+from projects.excel import INTEGER_FORMAT, PERCENT_FORMAT, row_cells, setup_sheet, text_width
+
+from . import selectors
+from .pdf import LIGHT_LABELS
+
+WAN_FORMAT = {"万元": '#,##0.00##"万元"', "万美元": '#,##0.00##"万美元"'}
+YI_FORMAT = {"万元": '#,##0.00##"亿元"', "万美元": '#,##0.00##"亿美元"'}
+
+
+def add_table(workbook: Workbook, title: str, headers: list[str], rows: list[list], *,
+              widths: list[float] | None = None, formats: dict[int, str] | None = None,
+              row_formats: list[dict] | None = None) -> None:
+    """A sheet with a styled, frozen header row. `formats`: column index -> number format;
+    `row_formats`: one {column index: format} per row, for formats that depend on the row (currency)."""
+    sheet = workbook.create_sheet(title)
+    if widths is None:
+        widths = []
+        for index, header in enumerate(headers):
+            sample = [header] + [row[index] for row in rows[:200] if row[index] is not None]
+            widths.append(max(text_width(value, minimum=8, maximum=50) for value in sample))
+    setup_sheet(sheet, headers, widths=widths)
+    for index, row in enumerate(rows):
+        row_format = dict(formats or {})
+        if row_formats:
+            row_format.update(row_formats[index])
+        sheet.append(row_cells(sheet, row, row_format))
+
+
+def to_bytes(workbook: Workbook) -> bytes:
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def new_workbook() -> Workbook:
+    # Write-only: rows stream to the file, so a long list does not hold every cell object.
+    return Workbook(write_only=True)
+
+
+def as_date(value):
+    return datetime.date.fromisoformat(value) if isinstance(value, str) else value
+
+
+def amount_columns(value, unit: str) -> list:
+    """The amount in 万 and in 亿 of its own currency (never converted)."""
+    if value is None:
+        return [None, None]
+    value = Decimal(str(value))
+    return [value, value / 10000]
+
+
+def amount_formats(units: list[str], column: int = 2) -> list[dict]:
+    """Per row: the 万 column and the 亿 column after it, labelled in the row's own currency."""
+    return [{column: WAN_FORMAT[unit], column + 1: YI_FORMAT[unit]} for unit in units]
+
+
+# --- the 1330 report ------------------------------------------------------------------------------
+
+
+def progress_1330_xlsx(*, year: int, as_of: datetime.date) -> bytes:
+    report = selectors.progress_1330(year=year, as_of=as_of)
+    workbook = new_workbook()
+    targets, counts, completion, pace = report["targets"], report["counts"], report["completion"], report["pace"]
+    summary = [
+        ["统计年度", year, None],
+        ["统计截止日期", as_of, None],
+        ["时间进度（序时进度）", report["time_progress"], None],
+    ]
+    for level, label in (("100m", "亿元以上制造业项目"), ("1b", "10亿元以上制造业项目")):
+        summary += [
+            [f"{label}·年度目标（个）", targets[level], None],
+            [f"{label}·已完成（个）", counts[level], None],
+            [f"{label}·完成率", completion[level], None],
+            [f"{label}·进度判断", pace[level]["label"], pace[level]["expected"]],
+        ]
+    for entry in report["landing_rate"].values():
+        summary.append([f"{entry['label']}（截至{entry['deadline']}）", entry["rate"],
+                        None if entry["rate"] is not None else "该日期过后统计"])
+    add_table(workbook, "汇总", ["指标", "数值", "备注"], summary, widths=[40, 16, 20],
+              row_formats=[{1: PERCENT_FORMAT} if ("率" in row[0] or "进度" in row[0]) and isinstance(row[1], float)
+                           else {} for row in summary])
+    add_table(
+        workbook, "分月", ["月份", "当月签约（个）", "累计签约（个）", "10亿元以上当月（个）"],
+        [[month, report["by_month"][month], report["cumulative_by_month"][month],
+          report["levels"]["1b"]["by_month"].get(month, 0)] for month in report["by_month"]],
+        formats={1: INTEGER_FORMAT, 2: INTEGER_FORMAT, 3: INTEGER_FORMAT},
+    )
+    breakdown = []
+    for label, key in (("产业集群", "by_cluster"), ("项目来源", "by_source"), ("招商方式", "by_channel"),
+                       ("所在平台", "by_platform")):
+        breakdown += [[label, name, count] for name, count in report[key].items()]
+    add_table(workbook, "分类", ["分类", "名称", "项目数（个）"], breakdown, widths=[12, 24, 14])
+    add_table(
+        workbook, "节点推进", ["节点", "已达到（个）", "占比"],
+        [[selectors.STEP_LABELS[key], value, selectors.ratio(value, counts["100m"])]
+         for key, value in report["node_reached"].items()],
+        formats={2: PERCENT_FORMAT}, widths=[12, 14, 10],
+    )
+    add_table(
+        workbook, "任务分解",
+        ["排名", "平台", "亿元以上目标", "已完成", "完成率", "10亿元以上目标", "已完成", "完成率"],
+        [[item["rank"], item["platform"], item["targets"]["100m"], item["counts"]["100m"], item["completion"]["100m"],
+          item["targets"]["1b"], item["counts"]["1b"], item["completion"]["1b"]] for item in report["task_split"]],
+        formats={4: PERCENT_FORMAT, 7: PERCENT_FORMAT},
+    )
+    add_table(
+        workbook, "项目清单",
+        ["项目编号", "项目名称", "总投资（万）", "总投资（亿）", "签约日期", "产业集群", "项目来源", "招商方式", "所在平台",
+         "责任单位", "联系市领导", "当前状态", "10亿元以上", "供地日期", "开工日期", "入库日期", "投产日期"],
+        [[row["code"], row["name"], *amount_columns(row["total_investment"], row["amount_unit"]),
+          as_date(row["signing_date"]), row["cluster"], row["source"], row["channel"], row["platform"],
+          row["responsible_unit"], row["contact_leader"], row["status_label"], "是" if "1b" in row["levels"] else "否",
+          *[as_date(row["actual_dates"][node]) for node in ("land", "start", "statistics", "production")]]
+         for row in report["rows"]],
+        widths=[12, 30, 16, 14, 12, 18, 10, 12, 14, 18, 12, 10, 10, 12, 12, 12, 12],
+        row_formats=amount_formats([row["amount_unit"] for row in report["rows"]]),
+    )
+    return to_bytes(workbook)
+
+
+# --- the weekly bulletin -----------------------------------------------------------------------------
+
+
+def overdue_sheet(workbook, rows):
+    add_table(
+        workbook, "逾期节点", ["项目编号", "项目名称", "节点", "计划日期", "逾期天数", "亮灯", "责任单位", "联系市领导"],
+        [[r["code"], r["name"], r["node"], r["planned_date"], r["overdue_days"], LIGHT_LABELS[r["light"]], r["unit"],
+          r["leader"]] for r in rows],
+        widths=[12, 30, 8, 12, 10, 8, 20, 14],
+    )
+
+
+def problem_sheet(workbook, title, rows):
+    add_table(
+        workbook, title, ["项目编号", "项目名称", "类别", "问题描述", "交办单位", "提出日期", "答复期限", "状态", "逾期未答复"],
+        [[r["code"], r["name"], r["category"], r["description"], r["unit"], r["raised_on"], r["reply_by"], r["status"],
+          "是" if r["reply_overdue"] else "否"] for r in rows],
+        widths=[12, 26, 8, 40, 18, 12, 12, 10, 10],
+    )
+
+
+def bulletin_xlsx(*, as_of: datetime.date) -> bytes:
+    data = selectors.bulletin_data(as_of=as_of)
+    workbook = new_workbook()
+    add_table(
+        workbook, "新签约项目",
+        ["项目编号", "项目名称", "总投资（万）", "总投资（亿）", "产业集群", "所在平台", "责任单位", "签约日期", "亿元以上制造业",
+         "10亿元以上制造业"],
+        [[r["code"], r["name"], *amount_columns(r["total_investment"], r["amount_unit"]), r["cluster"], r["platform"],
+          r["unit"], r["signing_date"], "是" if r["is_100m"] else "否", "是" if r["is_1b"] else "否"]
+         for r in data["new_signings"]],
+        widths=[12, 30, 16, 14, 18, 14, 18, 12, 14, 16],
+        row_formats=amount_formats([r["amount_unit"] for r in data["new_signings"]]),
+    )
+    add_table(
+        workbook, "完成节点", ["项目编号", "项目名称", "节点", "完成日期", "计划日期", "是否按期", "责任单位"],
+        [[r["code"], r["name"], r["node"], r["actual_date"], r["planned_date"], "按期" if r["on_time"] else "逾期完成",
+          r["unit"]] for r in data["node_completions"]],
+        widths=[12, 30, 8, 12, 12, 10, 20],
+    )
+    add_table(
+        workbook, "亮灯晾晒", ["排名", "责任单位", "红灯", "黄灯", "绿灯", "项目合计", "绿灯率", "逾期节点"],
+        [[r["rank"], r["unit"], r["red"], r["yellow"], r["green"], r["total"], r["green_rate"], r["overdue_nodes"]]
+         for r in data["lights_by_unit"]],
+        formats={6: PERCENT_FORMAT}, widths=[8, 24, 8, 8, 8, 10, 10, 10],
+    )
+    add_table(
+        workbook, "问题答复排名", ["排名", "交办单位", "交办问题", "应答复", "按时答复", "超期答复", "逾期未答复", "按时答复率"],
+        [[r["rank"], r["unit"], r["assigned"], r["due"], r["on_time"], r["late"] - r["overdue"], r["overdue"],
+          r["on_time_rate"]] for r in data["problem_ranking"]],
+        formats={7: PERCENT_FORMAT}, widths=[8, 24, 10, 10, 10, 10, 12, 12],
+    )
+    overdue_sheet(workbook, data["overdue"])
+    problem_sheet(workbook, "逾期未答复问题", data["overdue_replies"])
+    problem_sheet(workbook, "超14天未答复问题", data["stale_problems"])
+    add_table(
+        workbook, "暂停项目", ["项目编号", "项目名称", "责任单位", "联系市领导", "暂停前状态", "暂停日期", "已暂停（天）", "暂停原因"],
+        [[r["code"], r["name"], r["unit"], r["leader"], r["suspended_from"], r["suspended_on"], r["suspended_days"],
+          r["reason"]] for r in data["suspended"]],
+        widths=[12, 30, 18, 14, 12, 12, 12, 30],
+    )
+    return to_bytes(workbook)
+
+
+# --- a leader's contact projects -----------------------------------------------------------------------
+
+
+def leader_report_xlsx(*, leader, as_of: datetime.date) -> bytes:
+    data = selectors.leader_report_data(leader=leader, as_of=as_of)
+    workbook = new_workbook()
+    units = [p["amount_unit"] for p in data["projects"]]
+    add_table(
+        workbook, "联系项目",
+        ["项目编号", "项目名称", "总投资（万）", "总投资（亿）", "责任单位", "状态", "亮灯", "最长逾期（天）", "签约日期",
+         "下一节点", "计划日期"],
+        [[p["code"], p["name"], *amount_columns(p["total_investment"], p["amount_unit"]), p["unit"], p["status"],
+          LIGHT_LABELS[p["light"]], p["max_overdue_days"], p["signing_date"], p["next_node"], p["next_planned"]]
+         for p in data["projects"]],
+        widths=[12, 30, 16, 14, 18, 10, 8, 14, 12, 10, 12],
+        row_formats=amount_formats(units),
+    )
+    overdue_sheet(workbook, data["overdue"])
+    add_table(
+        workbook, "即将到期", ["项目编号", "项目名称", "节点", "计划日期", "剩余天数", "责任单位"],
+        [[r["code"], r["name"], r["node"], r["planned_date"], r["days_left"], r["unit"]] for r in data["due_soon"]],
+        widths=[12, 30, 8, 12, 10, 20],
+    )
+    problem_sheet(workbook, "待协调问题", data["problems"])
+    return to_bytes(workbook)
