@@ -81,7 +81,7 @@ def bulletin_story(data: dict) -> list:
     story.append(problem_table(data["stale_problems"], as_of=as_of))
     story += heading("八、暂停项目")
     story.append(data_table(
-        ["序号", "项目编号", "项目名称", "责任单位", "联系市领导", "暂停日期", "已暂停（天）", "暂停原因"],
+        ["序号", "项目编号", "项目名称", "责任单位", "联系市领导", "暂停日期", "暂停天数", "暂停原因"],
         [[i, r["code"], r["name"], r["unit"], r["leader"] or "—", short_date(r["suspended_on"]),
           r["suspended_days"] if r["suspended_days"] is not None else "—", r["reason"]]
          for i, r in enumerate(data["suspended"], start=1)],

@@ -28,6 +28,9 @@ def cumulative_signings_chart(*, year: int, cumulative_by_month: dict, target: i
                               width: float = 460, height: float = 210) -> Drawing:
     """Cumulative counted signings by month against the target's time-progress line."""
     drawing = Drawing(width, height)
+    # The renderer starts each drawing in this font; the default Helvetica would be referenced
+    # (and listed as not embedded) even though no text uses it.
+    drawing.initialFontName = font
     plot = LinePlot()
     plot.x, plot.y = 40, 45
     plot.width, plot.height = width - 60, height - 75

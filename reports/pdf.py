@@ -106,8 +106,7 @@ class NumberedCanvas(canvas.Canvas):
     def __init__(self, *args, **kwargs):
         # Start every page in the CJK font: the default Helvetica would be listed as a
         # non-embedded font even when no text uses it.
-        kwargs.setdefault("initialFontName", FONT)
-        kwargs.setdefault("initialFontSize", 10)
+        kwargs["initialFontName"] = kwargs.get("initialFontName") or FONT
         super().__init__(*args, **kwargs)
         self._saved_pages = []
 
@@ -133,7 +132,8 @@ def bulletin_header(*, title: str, issue: str, date: datetime.date, issuer: str 
         [[Paragraph(text(issuer), s["meta_left"]), Paragraph(cn_date(date), s["meta_right"])]],
         colWidths=[BODY_WIDTH / 2, BODY_WIDTH / 2],
     )
-    meta.setStyle(TableStyle([("LEFTPADDING", (0, 0), (-1, -1), 0), ("RIGHTPADDING", (0, 0), (-1, -1), 0)]))
+    meta.setStyle(TableStyle([("FONTNAME", (0, 0), (-1, -1), FONT), ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                              ("RIGHTPADDING", (0, 0), (-1, -1), 0)]))
     return [
         Paragraph(text(title), s["title"]),
         Spacer(1, 4),
@@ -177,6 +177,8 @@ def data_table(headers: list[str], rows: list[list], widths: list[float], *, wra
         ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
         ("ALIGN", (0, 1), (-1, -1), "CENTER"),
         ("TOPPADDING", (0, 0), (-1, -1), 2),
+        ("LEFTPADDING", (0, 0), (-1, -1), 3),
+        ("RIGHTPADDING", (0, 0), (-1, -1), 3),
         ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
     ]
     if not rows:
@@ -356,10 +358,10 @@ def leader_report_story(data: dict) -> list:
 
 def overdue_table(rows: list[dict]) -> Table:
     return data_table(
-        ["序号", "项目编号", "项目名称", "节点", "计划日期", "逾期(天)", "亮灯", "责任单位", "联系市领导"],
+        ["序号", "项目编号", "项目名称", "节点", "计划日期", "逾期天数", "亮灯", "责任单位", "联系市领导"],
         [[i, r["code"], r["name"], r["node"], short_date(r["planned_date"]), r["overdue_days"],
           LIGHT_LABELS[r["light"]], r["unit"], r["leader"] or "—"] for i, r in enumerate(rows, start=1)],
-        [0.05, 0.11, 0.24, 0.06, 0.11, 0.07, 0.07, 0.17, 0.12], wrap=(2, 7, 8),
+        [0.06, 0.11, 0.22, 0.06, 0.11, 0.085, 0.065, 0.17, 0.12], wrap=(2, 7, 8),
         cell_colors={(i, 6): LIGHT_COLORS[r["light"]] for i, r in enumerate(rows)},
     )
 

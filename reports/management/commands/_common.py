@@ -29,7 +29,11 @@ def parse_as_of(value: str | None) -> datetime.date:
 def write_result(command, *, fmt: str, output: str | None, json_data=None, render=None):
     """JSON (UTF-8, Chinese as is) or the bytes of a PDF/XLSX, to --output or to stdout."""
     if fmt == "json":
-        content = (json.dumps(json_data, ensure_ascii=False, indent=2, cls=DjangoJSONEncoder) + "\n").encode()
+        text = json.dumps(json_data, ensure_ascii=False, indent=2, cls=DjangoJSONEncoder)
+        if not output:
+            command.stdout.write(text)
+            return
+        content = (text + "\n").encode()
     else:
         if not output and sys.stdout.isatty():
             raise CommandError(f"{fmt.upper()} 是二进制文件，请用 --output 指定文件名，或重定向标准输出")
@@ -40,7 +44,6 @@ def write_result(command, *, fmt: str, output: str | None, json_data=None, rende
             handle.write(content)
         command.stderr.write(f"已写入 {output}（{len(content):,} 字节）")
     else:
-        stream = getattr(command.stdout, "_out", sys.stdout)
-        stream.flush()
-        stream.buffer.write(content)
-        stream.buffer.flush()
+        command.stdout.flush()
+        sys.stdout.buffer.write(content)
+        sys.stdout.buffer.flush()
