@@ -313,7 +313,18 @@ def _latest_planned_for(as_of: datetime.date, n: int) -> datetime.date:
     return day
 
 
-def send_reminders(*, as_of: datetime.date, project=None, dry_run: bool = False) -> WriteResult:
+def _only(queryset, projects):
+    """Restrict a node scan to some projects (a Project or a list of ids); a long list scans all
+    instead, which is safe because what the scan writes is keyed and due anyway."""
+    if projects is None:
+        return queryset
+    if hasattr(projects, "pk"):
+        return queryset.filter(project=projects)
+    ids = list(projects)
+    return queryset.filter(project_id__in=ids) if len(ids) <= 500 else queryset
+
+
+def send_reminders(*, as_of: datetime.date, projects=None, dry_run: bool = False) -> WriteResult:
     """Section 6: remind each pending node's responsible unit N working days before its planned
     date. Keyed by (node, planned date, N), so a changed planned date re-arms the reminders."""
     offsets = reminder_offsets()
@@ -321,8 +332,7 @@ def send_reminders(*, as_of: datetime.date, project=None, dry_run: bool = False)
     nodes = node_selectors.pending_nodes().filter(
         planned_date__gte=as_of, planned_date__lte=latest, responsible_unit__isnull=False
     ).select_related("project", "responsible_unit")
-    if project is not None:
-        nodes = nodes.filter(project=project)
+    nodes = _only(nodes, projects)
     directory = None
     rows = []
     for node in nodes:
@@ -360,7 +370,7 @@ def _workdays_between(start: datetime.date, end: datetime.date) -> int:
 # --- escalation (section 7a) --------------------------------------------------------------------
 
 
-def escalate_overdue(*, as_of: datetime.date, project=None, dry_run: bool = False) -> WriteResult:
+def escalate_overdue(*, as_of: datetime.date, projects=None, dry_run: bool = False) -> WriteResult:
     """Section 7a: a node that turns red (overdue by more than 30 days) goes at once to the
     project's contact leader and the investment center, once.
 
@@ -374,9 +384,7 @@ def escalate_overdue(*, as_of: datetime.date, project=None, dry_run: bool = Fals
         .annotate(escalated_gap=DaysBetween(F("escalated_on"), F("planned_date")))
         .filter(Q(escalated_on__isnull=True) | Q(escalated_gap__lte=node_selectors.RED_AFTER_DAYS))
     )
-    if project is not None:
-        nodes = nodes.filter(project=project)
-    nodes = list(nodes)
+    nodes = list(_only(nodes, projects))
     if not nodes:
         return WriteResult()
     directory = Directory()
@@ -448,8 +456,15 @@ def on_project_changed(*, project) -> None:
     a planned date that moved into the reminder window gets its (catch-up) reminder, and a node
     that is red after the change is escalated now (section 7a "at that moment"), not tomorrow."""
     as_of = local_today()
-    send_reminders(as_of=as_of, project=project)
-    escalate_overdue(as_of=as_of, project=project)
+    send_reminders(as_of=as_of, projects=project)
+    escalate_overdue(as_of=as_of, projects=project)
+
+
+def on_projects_changed(*, project_ids) -> None:
+    """The same for many projects at once (the ledger import), in a fixed number of queries."""
+    as_of = local_today()
+    send_reminders(as_of=as_of, projects=project_ids)
+    escalate_overdue(as_of=as_of, projects=project_ids)
 
 
 # --- the weekly alert (section 6) ---------------------------------------------------------------
