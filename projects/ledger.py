@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 import openpyxl
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from milestones.models import NODE_ORDER, DeadlineRule, Node, NodeType
@@ -701,19 +701,46 @@ def _write(plan):
         now = timezone.now()
         for project in plan.changed_projects:
             project.updated_at = now
-        # The status field is protected against assignment, not against bulk_update, which only reads it.
-        Project.objects.bulk_update(plan.changed_projects, [*sorted(plan.changed_fields), "updated_at"],
-                                    batch_size=500)
+        # The status field is protected against assignment, not against a bulk update, which only reads it.
+        _bulk_update(Project, plan.changed_projects, [*sorted(plan.changed_fields), "updated_at"])
     if plan.stale_node_ids:
         Node.objects.filter(pk__in=plan.stale_node_ids).delete()
     Node.objects.bulk_create(plan.new_nodes, batch_size=2000)
     if plan.changed_nodes:
-        Node.objects.bulk_update(plan.changed_nodes, _NODE_FIELDS, batch_size=1000)
+        _bulk_update(Node, plan.changed_nodes, _NODE_FIELDS)
     TransitionLog.objects.bulk_create(plan.logs, batch_size=2000)
 
 
+def _bulk_update(model, objects, field_names, batch_size=1000):
+    """`bulk_update`, but on PostgreSQL as UPDATE … FROM (VALUES …): Django's CASE WHEN form spends
+    seconds building expressions for 10,000 rows (measured: the update run went 634 -> see bench)."""
+    if connection.vendor != "postgresql":
+        model.objects.bulk_update(objects, field_names, batch_size=batch_size)
+        return
+    meta = model._meta
+    fields = [meta.pk, *(meta.get_field(name) for name in field_names)]
+    quote = connection.ops.quote_name
+    table = quote(meta.db_table)
+    row_sql = "(" + ", ".join(f"CAST(%s AS {f.db_type(connection)})" for f in fields) + ")"
+    assignments = ", ".join(f"{quote(f.column)} = v.{quote(f.column)}" for f in fields[1:])
+    names = ", ".join(quote(f.column) for f in fields)
+    with connection.cursor() as cursor:
+        for start in range(0, len(objects), batch_size):
+            batch = objects[start:start + batch_size]
+            params = [f.get_db_prep_save(getattr(obj, f.attname), connection) for obj in batch for f in fields]
+            cursor.execute(
+                f"UPDATE {table} SET {assignments} FROM (VALUES {', '.join([row_sql] * len(batch))}) "
+                f"AS v({names}) WHERE {table}.{quote(meta.pk.column)} = v.{quote(meta.pk.column)}",
+                params,
+            )
+
+
 def _notify(projects):
-    """Re-arm reminders for changed dates, as projects.services does after each change."""
+    """Re-arm reminders and escalate red nodes after the change, as projects.services does after each
+    transition (notifications.on_project_changed), but in a constant number of queries: a bulk hook
+    when notifications provides one, else the reminder and escalation scans run once. Those scans
+    also cover projects outside the ledger; what they write is due today anyway and deduplicated
+    by its key, so the scheduled run later today writes nothing twice."""
     if not projects:
         return
     from notifications import services as notification_services
@@ -721,6 +748,12 @@ def _notify(projects):
     bulk_hook = getattr(notification_services, "on_projects_changed", None)
     if bulk_hook is not None:
         bulk_hook(project_ids=[project.pk for project in projects])
+        return
+    scans = [getattr(notification_services, name, None) for name in ("send_reminders", "escalate_overdue")]
+    if all(scans):
+        as_of = local_today()
+        for scan in scans:
+            scan(as_of=as_of)
         return
     hook = getattr(notification_services, "on_project_changed", None)
     if hook is not None:
