@@ -112,11 +112,13 @@ class ProjectForm(forms.ModelForm):
         widgets = {
             "remark": forms.Textarea(attrs={"rows": 3}),
         }
-        labels = {"total_investment": "总投资（万）"}
+        labels = {"total_investment": "总投资（万元或万美元，按币种）", "needs_new_land": "需新供地（零土地技改、租赁厂房不勾选）"}
 
     def __init__(self, *args, editing=False, planned=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.editing = editing
+        for name in ("platform", "responsible_unit", "contact_leader"):
+            self.fields[name].empty_label = "（未填写）"
         if editing:
             # The signing date moves only by the sign transition (and its revert).
             del self.fields["signing_date"]
@@ -161,6 +163,8 @@ class TransitionForm(forms.Form):
             field.initial = getattr(project, field_name + ("_id" if field_name == "responsible_unit" else ""))
             self.fields[field_name] = field
         self.fields["expected_status"].initial = project.status
+        # The date first, then what this step needs, then the free text.
+        self.order_fields(["effective_date", *sorted(extra), "reason", "note"])
 
     def transition_fields(self):
         return {name: self.cleaned_data[name] for name in TRANSITION_FIELDS.get(self.name, ())

@@ -138,11 +138,21 @@ def can_revert(user, project: Project | None = None) -> bool:
 def state_transitions(project: Project) -> list[str]:
     """The transitions whose source is the project's current state, in the order of section 2.
     Guards are not checked here: the form shows the guard's Chinese message when one refuses."""
-    # django-fsm yields one Transition per source state; collect every source per name.
-    per_name = {}
+    from .services import TRANSITION_FIELDS
+
+    names = set()
     for t in project.get_all_status_transitions():
-        per_name.setdefault(t.name, set()).add(t.source)
-    return [n for n in Transition.values if per_name.get(n, set()) & {project.status, "*"}]
+        if t.source not in (project.status, "*"):
+            continue
+        # A condition the short form cannot satisfy (start before land on a project that needs
+        # land) would only ever refuse: no button. Fillable ones (the sign data, the land area,
+        # the statistics code) show the button and let the guard explain.
+        if t.name not in TRANSITION_FIELDS and not all(condition(project) for condition in t.conditions):
+            continue
+        if t.name == Transition.ACQUIRE_LAND and not project.needs_new_land:
+            continue
+        names.add(t.name)
+    return [name for name in Transition.values if name in names]
 
 
 def transition_node_unit_id(project: Project, name: str, nodes=None):

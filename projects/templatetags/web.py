@@ -52,13 +52,15 @@ def light(value, days=None):
 
 
 @register.filter
-def wan(value):
-    """An amount in 万 shown as 亿 when it is large, e.g. 125000 → 12.5亿."""
+def money(project):
+    """A project's total investment in its own currency, in 亿 when large: 125000 万元 → 12.5亿元."""
+    value = project.total_investment
     if value is None:
         return "—"
+    currency = "美元" if project.currency == "USD" else "元"
     if value >= 10000:
-        return f"{value / 10000:.2f}".rstrip("0").rstrip(".") + "亿"
-    return f"{value:.2f}".rstrip("0").rstrip(".") + "万"
+        return f"{value / 10000:.2f}".rstrip("0").rstrip(".") + "亿" + currency
+    return f"{value:.2f}".rstrip("0").rstrip(".") + "万" + currency
 
 
 @register.filter

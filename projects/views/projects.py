@@ -172,6 +172,7 @@ def project_transition_view(request, code, name):
             form.add_error(None, exc.messages)
         except (TransitionConflict, ConcurrentTransition):
             form.add_error(None, TransitionConflict().message)
+            messages.error(request, TransitionConflict().message)
             status = 409
         else:
             messages.success(request, f"已办理{form.label}：{project.code} {project.name}")

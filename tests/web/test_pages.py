@@ -135,8 +135,9 @@ def test_a_refused_transition_shows_the_guards_message(client, center_user, proj
 
 def test_a_lost_race_answers_409_on_the_page(client, center_user, project_a):
     login(client, center_user)
-    url = reverse("project_transition", args=["SZ-A", "start"])
-    response = client.post(url, {"start-effective_date": "2026-06-20", "start-expected_status": "land_acquired"})
+    url = reverse("project_transition", args=["SZ-A", "acquire_land"])
+    response = client.post(url, {"acquire_land-effective_date": "2026-06-20", "acquire_land-land_area": "5",
+                                 "acquire_land-expected_status": "land_acquired"})
     assert response.status_code == 409
     assert "刚被其他人更新" in response.content.decode()
 
