@@ -316,3 +316,27 @@ def test_the_inbox_shows_the_unread_count_in_the_nav(client, unit_user):
     client.post(reverse("inbox_read_all"))
     body = client.get(reverse("inbox")).content.decode()
     assert "供地节点即将到期" in body and 'data-testid="unread-count"' not in body
+
+
+# --- report downloads (the files come from the reports app) -------------------------------------
+
+
+@pytest.mark.parametrize("report, fmt, query", [
+    ("1330", "pdf", "?year=2026&as_of=2026-06-30"), ("1330", "xlsx", "?year=2026"),
+    ("bulletin", "pdf", "?as_of=2026-06-30"), ("bulletin", "xlsx", ""),
+])
+def test_the_reports_page_downloads_pdfs_and_workbooks(client, center_user, project_a, report, fmt, query):
+    response = login(client, center_user).get(reverse("report_download", args=[report, fmt]) + query)
+    assert response.status_code == 200
+    assert response.content[:4] == (b"%PDF" if fmt == "pdf" else b"PK\x03\x04")
+    assert "attachment" in response["Content-Disposition"]
+
+
+def test_a_leader_downloads_only_their_own_report(client, leader_user, leader, project_a):
+    from tests.factories import LeaderFactory
+
+    other = LeaderFactory(name="另一位领导")
+    login(client, leader_user)
+    url = reverse("report_download", args=["leader", "pdf"])
+    assert client.get(url + f"?leader={leader.pk}").status_code == 200
+    assert client.get(url + f"?leader={other.pk}").status_code == 404
