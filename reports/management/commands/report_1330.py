@@ -1,7 +1,7 @@
 """python manage.py report_1330 --year Y [--as-of YYYY-MM-DD] [--format json|pdf|xlsx] [--output FILE]
 (DOMAIN.md section 9)."""
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from reports import pdf, selectors, xlsx
 
@@ -17,6 +17,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, year, as_of, fmt, output, **options):
         as_of = parse_as_of(as_of)
+        if not 1900 <= year <= 2100:
+            raise CommandError(f"--year 应为四位数年份，收到：{year}")
         renderers = {"pdf": pdf.progress_1330_pdf, "xlsx": xlsx.progress_1330_xlsx}
         write_result(
             self, fmt=fmt, output=output,
