@@ -190,3 +190,17 @@ def test_query_count_does_not_grow_with_projects(db):
     many = _queries_for(50)
     assert few == many
     assert many <= 6
+
+
+def test_a_level_without_thresholds_counts_nothing(db):
+    """Section 5: thresholds are data; a level whose thresholds were removed counts no project."""
+    ProjectFactory(code="X1", signing_date=D(2026, 2, 1))
+    Threshold.objects.filter(level="1b").delete()
+    assert progress_1330(year=2026, as_of=D(2026, 6, 30))["counts"] == {"100m": 1, "1b": 0}
+    Threshold.objects.all().delete()
+    assert progress_1330(year=2026, as_of=D(2026, 6, 30))["counts"] == {"100m": 0, "1b": 0}
+
+
+def test_an_as_of_date_before_the_year_gives_an_empty_year(db):
+    report = progress_1330(year=2026, as_of=D(2025, 6, 30))
+    assert report["by_month"] == {} and report["time_progress"] == 0.0 and report["counts"]["100m"] == 0
