@@ -1,7 +1,7 @@
 """What the report commands share: --as-of/--format/--output parsing and writing the result."""
 
 import datetime
-import json
+from json import dumps
 import sys
 
 from django.core.management.base import CommandError
@@ -26,10 +26,11 @@ def parse_as_of(value: str | None) -> datetime.date:
         raise CommandError(f"--as-of 日期格式应为 YYYY-MM-DD，收到：{value}") from None
 
 
-def write_result(command, *, fmt: str, output: str | None, json_data=None, render=None):
-    """JSON (UTF-8, Chinese as is) or the bytes of a PDF/XLSX, to --output or to stdout."""
+def write_result(command, *, fmt: str, output: str | None, arguments: dict, json, pdf, xlsx):
+    """Call the selector (json) or renderer (pdf, xlsx) for `fmt` with `arguments` and write the
+    result — JSON text with Chinese as is, or the file's bytes — to --output or to stdout."""
     if fmt == "json":
-        text = json.dumps(json_data, ensure_ascii=False, indent=2, cls=DjangoJSONEncoder)
+        text = dumps(json(**arguments), ensure_ascii=False, indent=2, cls=DjangoJSONEncoder)
         if not output:
             command.stdout.write(text)
             return
@@ -37,7 +38,7 @@ def write_result(command, *, fmt: str, output: str | None, json_data=None, rende
     else:
         if not output and sys.stdout.isatty():
             raise CommandError(f"{fmt.upper()} 是二进制文件，请用 --output 指定文件名，或重定向标准输出")
-        content = render()
+        content = {"pdf": pdf, "xlsx": xlsx}[fmt](**arguments)
     if output:
         # Written whole at the end: a failed render leaves no half-written file.
         with open(output, "wb") as handle:

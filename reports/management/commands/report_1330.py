@@ -19,9 +19,5 @@ class Command(BaseCommand):
         as_of = parse_as_of(as_of)
         if not 1900 <= year <= 2100:
             raise CommandError(f"--year 应为四位数年份，收到：{year}")
-        renderers = {"pdf": pdf.progress_1330_pdf, "xlsx": xlsx.progress_1330_xlsx}
-        write_result(
-            self, fmt=fmt, output=output,
-            json_data=selectors.progress_1330(year=year, as_of=as_of) if fmt == "json" else None,
-            render=lambda: renderers[fmt](year=year, as_of=as_of),
-        )
+        write_result(self, fmt=fmt, output=output, arguments={"year": year, "as_of": as_of},
+                     json=selectors.progress_1330, pdf=pdf.progress_1330_pdf, xlsx=xlsx.progress_1330_xlsx)

@@ -16,9 +16,5 @@ class Command(BaseCommand):
 
     def handle(self, *args, as_of, fmt, output, **options):
         as_of = parse_as_of(as_of)
-        renderers = {"pdf": bulletin.bulletin_pdf, "xlsx": xlsx.bulletin_xlsx}
-        write_result(
-            self, fmt=fmt, output=output,
-            json_data=selectors.bulletin_data(as_of=as_of) if fmt == "json" else None,
-            render=lambda: renderers[fmt](as_of=as_of),
-        )
+        write_result(self, fmt=fmt, output=output, arguments={"as_of": as_of},
+                     json=selectors.bulletin_data, pdf=bulletin.bulletin_pdf, xlsx=xlsx.bulletin_xlsx)

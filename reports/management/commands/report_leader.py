@@ -22,9 +22,5 @@ class Command(BaseCommand):
         if found is None:
             known = "、".join(Leader.objects.values_list("name", flat=True)[:20]) or "（无）"
             raise CommandError(f"找不到联系市领导「{leader}」。系统中的市领导：{known}")
-        renderers = {"pdf": pdf.leader_report_pdf, "xlsx": xlsx.leader_report_xlsx}
-        write_result(
-            self, fmt=fmt, output=output,
-            json_data=selectors.leader_report_data(leader=found, as_of=as_of) if fmt == "json" else None,
-            render=lambda: renderers[fmt](leader=found, as_of=as_of),
-        )
+        write_result(self, fmt=fmt, output=output, arguments={"leader": found, "as_of": as_of},
+                     json=selectors.leader_report_data, pdf=pdf.leader_report_pdf, xlsx=xlsx.leader_report_xlsx)
