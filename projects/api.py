@@ -99,8 +99,9 @@ class TransitionSerializer(serializers.Serializer):
                                    help_text="该操作可同时填写的字段，如供地的 land_area、入库的 stats_code")
     note = serializers.CharField(required=False, allow_blank=True, default="")
     reason = serializers.CharField(required=False, allow_blank=True, default="")
-    expected_status = serializers.ChoiceField(choices=Project._meta.get_field("status").choices, required=False,
-                                              allow_null=True, help_text="乐观并发：项目须仍处于该状态，否则 409")
+    # A plain string (not a second enum of the status choices): any other value simply conflicts.
+    expected_status = serializers.CharField(required=False, allow_null=True,
+                                            help_text="乐观并发：项目须仍处于该状态（status 的取值），否则 409")
 
 
 class TokenResponseSerializer(serializers.Serializer):

@@ -15,7 +15,8 @@ from ..services import problem_assign, problem_instruct, problem_raise, problem_
 from .common import paginate, query_without_page, redirect_back
 from .projects import _problem_permissions, _scoped_project
 
-STATUS_FILTERS = {"open": "待答复", "replied": "已答复", "resolved": "已解决", "overdue": "逾期未答复", "active": "未解决"}
+STATUS_FILTERS = {"active": "未解决", "overdue": "逾期未答复", "open": "待答复", "replied": "已答复",
+                  "resolved": "已解决", "all": "全部"}
 
 
 @role_required(selectors.user_role)
