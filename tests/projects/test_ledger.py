@@ -269,7 +269,9 @@ def test_leader_is_matched_by_title_when_unique(tmp_path):
 # --- the command ----------------------------------------------------------------------------------
 
 
-def test_command_exits_with_status_1_on_a_bad_cell(tmp_path, capsys):
+def test_command_exits_with_status_1_on_a_bad_cell(tmp_path, capsys, monkeypatch):
+    # run_from_argv closes every connection when done, which would end the test's own transaction.
+    monkeypatch.setattr("django.core.management.base.connections.close_all", lambda: None)
     path = write_ledger(tmp_path / "bad.xlsx", [base_row(总投资=-5)])
     with pytest.raises(CommandError):
         call_command("import_ledger", str(path))
