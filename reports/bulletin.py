@@ -25,7 +25,7 @@ def bulletin_story(data: dict) -> list:
     lights = data["lights"]
     story = bulletin_header(
         title="嵊州市重大项目推进情况通报",
-        issue=f"{as_of.year}年第{data['issue']}期",
+        issue=f"{data['issue_year']}年第{data['issue']}期",
         date=as_of,
     )
     signings_100m = sum(1 for item in data["new_signings"] if item["is_100m"])
@@ -94,4 +94,4 @@ def bulletin_story(data: dict) -> list:
 def bulletin_pdf(*, as_of: datetime.date) -> bytes:
     """The weekly bulletin for the week ending `as_of` as an A4 PDF."""
     data = selectors.bulletin_data(as_of=as_of)
-    return render(bulletin_story(data), title=f"嵊州市重大项目推进情况通报 {as_of.year}年第{data['issue']}期")
+    return render(bulletin_story(data), title=f"嵊州市重大项目推进情况通报 {data['issue_year']}年第{data['issue']}期")

@@ -497,6 +497,8 @@ def bulletin_data(*, as_of: datetime.date) -> dict:
     )
     return {
         "as_of": as_of,
+        # 第N期 is the ISO week: late-December dates may belong to next year's week 1.
+        "issue_year": as_of.isocalendar()[0],
         "issue": as_of.isocalendar()[1],
         "week": {"start": start, "end": end},
         "new_signings": [
