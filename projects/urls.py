@@ -4,7 +4,7 @@ from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import SimpleRouter
 
 from . import api
-from .views import dashboard, inbox, problems, projects, reports
+from .views import dashboard, inbox, ledger, problems, projects, reports
 
 router = SimpleRouter()
 router.register("projects", api.ProjectViewSet, basename="api-project")
@@ -24,6 +24,7 @@ urlpatterns = [
     path("projects/", projects.project_list, name="project_list"),
     path("projects/export.xlsx", projects.project_export, name="project_export"),
     path("projects/new/", projects.project_new, name="project_new"),
+    path("projects/import/", ledger.ledger_import, name="ledger_import"),
     path("projects/<str:code>/", projects.project_detail, name="project_detail"),
     path("projects/<str:code>/edit/", projects.project_edit, name="project_edit"),
     path("projects/<str:code>/transitions/<str:name>/", projects.project_transition_view,

@@ -95,6 +95,8 @@ def test_center_staff_logs_a_new_deal_and_signs_it(page, live_server, login, sho
     shot(page, "05-project-list")
     page.goto(f"{live_server.url}/reports/")
     shot(page, "06-reports")
+    page.goto(f"{live_server.url}/projects/import/")
+    shot(page, "06b-ledger-import")
 
 
 def test_a_new_deal_with_a_future_signing_date_shows_the_guard(page, live_server, login, shot, world):

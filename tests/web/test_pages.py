@@ -340,3 +340,31 @@ def test_a_leader_downloads_only_their_own_report(client, leader_user, leader, p
     url = reverse("report_download", args=["leader", "pdf"])
     assert client.get(url + f"?leader={leader.pk}").status_code == 200
     assert client.get(url + f"?leader={other.pk}").status_code == 404
+
+
+# --- ledger upload (DOMAIN.md section 9: the import, all or nothing) ------------------------------
+
+
+def test_the_center_uploads_the_sample_ledger_as_a_dry_run(client, center_user):
+    from pathlib import Path
+
+    sample = Path(__file__).resolve().parents[3] / "shared" / "data" / "sample_ledger.xlsx"
+    if not sample.exists():
+        pytest.skip("../shared/data/sample_ledger.xlsx is not beside the project")
+    login(client, center_user)
+    with sample.open("rb") as handle:
+        response = client.post(reverse("ledger_import"), {"file": handle, "dry_run": "on", "create_missing": "on"})
+    assert response.status_code == 200 and "试运行" in response.content.decode()
+    assert Project.objects.count() == 0
+
+
+def test_a_file_that_is_not_a_workbook_is_refused(client, center_user):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    login(client, center_user)
+    response = client.post(reverse("ledger_import"), {"file": SimpleUploadedFile("a.csv", b"x,y")})
+    assert response.status_code == 400 and ".xlsx" in response.content.decode()
+
+
+def test_only_the_center_uploads_ledgers(client, unit_user):
+    assert login(client, unit_user).get(reverse("ledger_import")).status_code == 404
