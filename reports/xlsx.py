@@ -51,7 +51,7 @@ def as_date(value):
     return datetime.date.fromisoformat(value) if isinstance(value, str) else value
 
 
-def amount_columns(value, unit: str) -> list:
+def amount_columns(value) -> list:
     """The amount in 万 and in 亿 of its own currency (never converted)."""
     if value is None:
         return [None, None]
@@ -117,7 +117,7 @@ def progress_1330_xlsx(*, year: int, as_of: datetime.date) -> bytes:
         workbook, "项目清单",
         ["项目编号", "项目名称", "总投资（万）", "总投资（亿）", "签约日期", "产业集群", "项目来源", "招商方式", "所在平台",
          "责任单位", "联系市领导", "当前状态", "10亿元以上", "供地日期", "开工日期", "入库日期", "投产日期"],
-        [[row["code"], row["name"], *amount_columns(row["total_investment"], row["amount_unit"]),
+        [[row["code"], row["name"], *amount_columns(row["total_investment"]),
           as_date(row["signing_date"]), row["cluster"], row["source"], row["channel"], row["platform"],
           row["responsible_unit"], row["contact_leader"], row["status_label"], "是" if "1b" in row["levels"] else "否",
           *[as_date(row["actual_dates"][node]) for node in ("land", "start", "statistics", "production")]]
@@ -156,7 +156,7 @@ def bulletin_xlsx(*, as_of: datetime.date) -> bytes:
         workbook, "新签约项目",
         ["项目编号", "项目名称", "总投资（万）", "总投资（亿）", "产业集群", "所在平台", "责任单位", "签约日期", "亿元以上制造业",
          "10亿元以上制造业"],
-        [[r["code"], r["name"], *amount_columns(r["total_investment"], r["amount_unit"]), r["cluster"], r["platform"],
+        [[r["code"], r["name"], *amount_columns(r["total_investment"]), r["cluster"], r["platform"],
           r["unit"], r["signing_date"], "是" if r["is_100m"] else "否", "是" if r["is_1b"] else "否"]
          for r in data["new_signings"]],
         widths=[12, 30, 16, 14, 18, 14, 18, 12, 14, 16],
@@ -203,7 +203,7 @@ def leader_report_xlsx(*, leader, as_of: datetime.date) -> bytes:
         workbook, "联系项目",
         ["项目编号", "项目名称", "总投资（万）", "总投资（亿）", "责任单位", "状态", "亮灯", "最长逾期（天）", "签约日期",
          "下一节点", "计划日期"],
-        [[p["code"], p["name"], *amount_columns(p["total_investment"], p["amount_unit"]), p["unit"], p["status"],
+        [[p["code"], p["name"], *amount_columns(p["total_investment"]), p["unit"], p["status"],
           LIGHT_LABELS[p["light"]], p["max_overdue_days"], p["signing_date"], p["next_node"], p["next_planned"]]
          for p in data["projects"]],
         widths=[12, 30, 16, 14, 18, 10, 8, 14, 12, 10, 12],
