@@ -25,7 +25,7 @@ from django.utils import timezone
 
 from milestones import selectors as node_selectors
 from milestones import workdays
-from milestones.models import Node
+from milestones.models import Node, NodeType
 from milestones.selectors import DaysBetween
 from projects.models import Leader, Problem, ProblemStatus, Profile, Role, Unit, local_today
 
@@ -483,15 +483,27 @@ def calendar_warning(as_of: datetime.date) -> str:
     )
 
 
-def _node_line(node, *, overdue: bool) -> str:
-    p = node.project
-    unit = node.responsible_unit.name if node.responsible_unit else "未指定"
-    if overdue:
-        light = "红灯" if node.light == "red" else "黄灯"
-        state = f"逾期 {node.overdue_days} 天（{light}）"
-    else:
-        state = f"还有 {node.days_left} 天"
-    return f"- {p.code} {p.name}｜{node.get_node_type_display()}｜计划 {node.planned_date:%Y-%m-%d}｜{state}｜{unit}"
+NODE_LABELS = dict(NodeType.choices)
+_LINE_FIELDS = ("project__code", "project__name", "node_type", "planned_date", "responsible_unit__name",
+                "responsible_unit_id", "project__contact_leader_id")
+
+
+def _node_lines(queryset, *, overdue: bool) -> list[tuple[int | None, int | None, str]]:
+    """(node's unit id, project's leader id, text line) per node, from tuples rather than model
+    instances: the weekly alert may list tens of thousands of nodes (see bench/overdue.py)."""
+    extra = ("overdue_days", "light") if overdue else ("days_left",)
+    lines = []
+    for code, name, node_type, planned, unit, unit_id, leader_id, *rest in queryset.values_list(
+        *_LINE_FIELDS, *extra
+    ):
+        if overdue:
+            days, light = rest
+            state = f"逾期 {days} 天（{'红灯' if light == 'red' else '黄灯'}）"
+        else:
+            state = f"还有 {rest[0]} 天"
+        text = f"- {code} {name}｜{NODE_LABELS[node_type]}｜计划 {planned:%Y-%m-%d}｜{state}｜{unit or '未指定'}"
+        lines.append((unit_id, leader_id, text))
+    return lines
 
 
 def _problem_line(problem, as_of) -> str:
@@ -522,8 +534,8 @@ def weekly_alert(*, as_of: datetime.date, dry_run: bool = False) -> dict:
     week = as_of - datetime.timedelta(days=as_of.weekday())
     reason = f"weekly:{week.isoformat()}"
     warning = calendar_warning(as_of)
-    overdue = list(node_selectors.overdue_nodes(as_of=as_of))
-    due_soon = list(node_selectors.due_soon_nodes(as_of=as_of))
+    overdue = _node_lines(node_selectors.overdue_nodes(as_of=as_of), overdue=True)
+    due_soon = _node_lines(node_selectors.due_soon_nodes(as_of=as_of), overdue=False)
     stale_before = as_of - datetime.timedelta(days=PROBLEM_STALE_DAYS)
     problems = list(
         Problem.objects.exclude(status=ProblemStatus.RESOLVED)
@@ -545,11 +557,11 @@ def weekly_alert(*, as_of: datetime.date, dry_run: bool = False) -> dict:
 
     unit_overdue, unit_soon, unit_problems = defaultdict(list), defaultdict(list), defaultdict(list)
     leader_overdue, leader_problems = defaultdict(list), defaultdict(list)
-    for node in overdue:
-        unit_overdue[node.responsible_unit_id].append(node)
-        leader_overdue[node.project.contact_leader_id].append(node)
-    for node in due_soon:
-        unit_soon[node.responsible_unit_id].append(node)
+    for unit_id, leader_id, line in overdue:
+        unit_overdue[unit_id].append(line)
+        leader_overdue[leader_id].append(line)
+    for unit_id, _, line in due_soon:
+        unit_soon[unit_id].append(line)
     for problem in problems:
         unit_problems[problem.assigned_unit_id].append(problem)
         leader_problems[problem.project.contact_leader_id].append(problem)
@@ -561,8 +573,8 @@ def weekly_alert(*, as_of: datetime.date, dry_run: bool = False) -> dict:
             continue  # the center gets the full list below
         body = "\n\n".join([
             header(unit.name),
-            _section("逾期节点", [_node_line(n, overdue=True) for n in unit_overdue[unit_id]]),
-            _section("14 天内到期节点", [_node_line(n, overdue=False) for n in unit_soon[unit_id]]),
+            _section("逾期节点", unit_overdue[unit_id]),
+            _section("14 天内到期节点", unit_soon[unit_id]),
             _section("待协调问题", [_problem_line(p, as_of) for p in unit_problems[unit_id]]),
         ])
         rows += rows_for_unit(Message(Kind.WEEKLY, reason, subject, body), unit, directory)
@@ -571,7 +583,7 @@ def weekly_alert(*, as_of: datetime.date, dry_run: bool = False) -> dict:
         leader = directory.leaders[leader_id]
         body = "\n\n".join([
             header(leader.name),
-            _section("联系项目逾期节点", [_node_line(n, overdue=True) for n in leader_overdue[leader_id]]),
+            _section("联系项目逾期节点", leader_overdue[leader_id]),
             _section("联系项目待协调问题", [_problem_line(p, as_of) for p in leader_problems[leader_id]]),
         ])
         rows += rows_for_leader(Message(Kind.WEEKLY, reason, subject, body), leader)
@@ -585,8 +597,8 @@ def weekly_alert(*, as_of: datetime.date, dry_run: bool = False) -> dict:
         f"在建重大项目：红灯 {totals['red']} 个，黄灯 {totals['yellow']} 个，绿灯 {totals['green']} 个；"
         f"逾期节点 {len(overdue)} 个，14 天内到期节点 {len(due_soon)} 个，待协调问题 {len(problems)} 个。",
         _section("分单位汇总（灯色按项目责任单位，逾期节点按节点责任单位）", summary_lines),
-        _section("逾期节点清单", [_node_line(n, overdue=True) for n in overdue]),
-        _section("14 天内到期节点", [_node_line(n, overdue=False) for n in due_soon]),
+        _section("逾期节点清单", [line for _, _, line in overdue]),
+        _section("14 天内到期节点", [line for _, _, line in due_soon]),
         _section("待协调问题", [_problem_line(p, as_of) for p in problems]),
     ])
     rows += rows_for_centers(

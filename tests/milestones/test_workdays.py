@@ -106,3 +106,13 @@ def test_a_year_of_lookups_reads_the_table_once(django_assert_max_num_queries):
     with django_assert_max_num_queries(1):
         # 248 working days in 2026, as chinesecalendar counts them.
         assert sum(is_workday(d) for d in days) == 248
+
+
+def test_the_calendar_admin_warns_about_a_year_without_data(admin_client):
+    import time_machine
+    from zoneinfo import ZoneInfo
+
+    with time_machine.travel(datetime.datetime(2026, 11, 25, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai")), tick=False):
+        response = admin_client.get("/admin/milestones/calendarday/")
+    assert response.status_code == 200
+    assert "尚无 2027 年的节假日与调休数据" in response.content.decode()

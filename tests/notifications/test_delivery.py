@@ -146,3 +146,18 @@ def test_the_deliver_command_sends_due_rows_without_a_broker():
     call_command("deliver_notifications")
     row.refresh_from_db()
     assert row.status == DeliveryStatus.SENT
+
+
+def test_the_inbox_shows_a_users_rows_and_those_written_to_the_unit_before_it_had_users(land_unit):
+    from notifications.selectors import inbox_for
+    from projects.models import Role
+    from tests.factories import UnitFactory, UserFactory
+
+    message = Message(Kind.REMINDER, "reminder:early", "标题", "正文")
+    write_outbox(rows_for_unit(message, land_unit, services.Directory()))  # no users yet: unit row
+    user = UserFactory(username="late", role=Role.UNIT, role__unit=land_unit)
+    write_outbox(rows_for_unit(Message(Kind.REMINDER, "reminder:later", "标题", "正文"), land_unit,
+                               services.Directory()))
+    assert [n.reason for n in inbox_for(user)] == ["reminder:later", "reminder:early"]
+    other = UserFactory(username="other", role=Role.UNIT, role__unit=UnitFactory(name="丁单位"))
+    assert list(inbox_for(other)) == []

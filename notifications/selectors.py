@@ -1,0 +1,22 @@
+"""Reads of the outbox for the in-app inbox (DOMAIN.md section 6: the inbox channel is always on)."""
+
+from django.db.models import Q, QuerySet
+
+from .models import Channel, Notification
+
+
+def inbox_for(user) -> QuerySet[Notification]:
+    """The user's inbox rows, newest first: those addressed to the user, plus those addressed to
+    the user's unit or leader record as a whole (written while the unit had no user, or the leader
+    no login)."""
+    if not getattr(user, "is_authenticated", False):
+        return Notification.objects.none()
+    whole = Q()
+    profile = getattr(user, "profile", None) if hasattr(user, "profile") else None
+    if profile is not None and profile.unit_id is not None:
+        whole |= Q(recipient__isnull=True, unit_id=profile.unit_id)
+    leader = getattr(user, "leader", None) if hasattr(user, "leader") else None
+    if leader is not None:
+        whole |= Q(recipient__isnull=True, leader_id=leader.pk)
+    mine = Q(recipient=user) | whole if whole else Q(recipient=user)
+    return Notification.objects.filter(mine, channel=Channel.INBOX).order_by("-created_at", "-id")
