@@ -25,24 +25,16 @@ CENTER_ONLY_TRANSITIONS = (Transition.SUSPEND, Transition.RESUME, Transition.TER
 
 
 def user_role(user) -> str | None:
-    """The user's role; a superuser without a profile is an administrator (created by createsuperuser)."""
-    if not getattr(user, "is_authenticated", False):
-        return None
-    # The profile is cached on the user object by Django's related-object cache after the first access.
-    profile = getattr(user, "profile", None) if _has_profile(user) else None
-    if profile is not None:
-        return profile.role
-    return Role.ADMIN if user.is_superuser else None
-
-
-def _has_profile(user) -> bool:
+    """The user's role; a superuser without a profile is an administrator (made by createsuperuser)."""
     from django.core.exceptions import ObjectDoesNotExist
 
+    if not getattr(user, "is_authenticated", False):
+        return None
     try:
-        user.profile
+        # Cached on the user object after the first access, so asking again costs no query.
+        return user.profile.role
     except ObjectDoesNotExist:
-        return False
-    return True
+        return Role.ADMIN if user.is_superuser else None
 
 
 def user_unit(user):

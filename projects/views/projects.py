@@ -1,5 +1,7 @@
 """The 台账 (list), a project's page with its transitions, and the deal form."""
 
+import datetime
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
@@ -13,7 +15,7 @@ from milestones.models import NODE_ORDER
 
 from .. import selectors
 from ..forms import NoteForm, ProblemForm, ProjectFilter, ProjectForm, RevertForm, TransitionForm
-from ..models import Problem, ProblemStatus, Role, Transition, Unit, local_today
+from ..models import Problem, ProblemStatus, Role, Transition, TransitionLog, Unit, local_today
 from ..permissions import role_required
 from ..services import (
     TransitionConflict,
@@ -112,16 +114,21 @@ def _detail_context(request, project, as_of, *, open_form=None, revert_form=None
     )
     for problem in problems:
         problem.reply_overdue = problem.is_reply_overdue(as_of)
+    history = list(project.history.select_related("by", "reverted_by").order_by("-id"))
     return {
         "project": project,
         "as_of": as_of,
         "nodes": nodes,
         "transition_forms": forms,
-        "history": project.history.select_related("by", "reverted_by").order_by("-id"),
+        "history": history,
         "problems": problems,
         "notes": project.progress_notes.select_related("by", "unit")[:50],
         "can_edit": selectors.can_edit(user, project),
-        "can_revert": selectors.can_revert(user, project),
+        # Only offered when there is a transition to undo; the service re-checks it under lock.
+        "can_revert": selectors.can_revert(user, project) and any(
+            log.transition not in (TransitionLog.CREATE, TransitionLog.REVERT) and log.reverted_by_id is None
+            for log in history
+        ),
         "revert_form": revert_form or RevertForm(),
         "can_note": selectors.can_add_note(user, project),
         "note_form": NoteForm(),
@@ -310,7 +317,7 @@ def my_nodes(request):
     related = ("project", "project__contact_leader", "responsible_unit")
     overdue = node_selectors.overdue_nodes(as_of=as_of).filter(responsible_unit=unit).select_related(*related)
     due_soon = node_selectors.due_soon_nodes(as_of=as_of).filter(responsible_unit=unit).select_related(*related)
-    later = selectors.unit_nodes(request.user).filter(planned_date__gt=as_of + _days(14))
+    later = selectors.unit_nodes(request.user).filter(planned_date__gt=as_of + datetime.timedelta(days=14))
     problems = list(
         Problem.objects.filter(assigned_unit=unit).exclude(status=ProblemStatus.RESOLVED)
         .select_related("project").order_by("reply_by")[:50]
@@ -322,10 +329,4 @@ def my_nodes(request):
         "sections": [("已逾期", overdue[:100], "overdue"), ("14天内到期", due_soon[:100], "soon"),
                      ("后续节点", later[:50], "later")],
     })
-
-
-def _days(n):
-    import datetime
-
-    return datetime.timedelta(days=n)
 
