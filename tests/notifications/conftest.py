@@ -29,15 +29,15 @@ def travel():
     def go(when):
         if isinstance(when, datetime.date) and not isinstance(when, datetime.datetime):
             when = datetime.datetime.combine(when, datetime.time(9, 0), tzinfo=SHANGHAI)
-        for t in travellers:
-            t.stop()
+        while travellers:
+            travellers.pop().stop()
         traveller = time_machine.travel(when, tick=False)
         traveller.start()
         travellers.append(traveller)
 
     yield go
-    for t in travellers:
-        t.stop()
+    while travellers:
+        travellers.pop().stop()
 
 
 @pytest.fixture

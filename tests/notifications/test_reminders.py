@@ -121,3 +121,15 @@ def test_the_reminder_run_is_a_fixed_number_of_queries(django_assert_max_num_que
         ProjectFactory(planned={"land": PLANNED, **FAR})
     with django_assert_max_num_queries(9):
         assert send_reminders(as_of=D(2026, 3, 6)).created == 10
+
+
+def test_the_daily_reminder_task_waits_for_a_working_day(travel):
+    from notifications import tasks
+
+    # Planned Friday 2025-10-10: three working days before is Monday 9/29 (Sunday 9/28 is 调休).
+    ProjectFactory(planned={"land": D(2025, 10, 10), **FAR})
+    travel(D(2025, 10, 1))  # 国庆: nothing goes out on a holiday
+    assert tasks.send_reminders() is None
+    travel(D(2025, 9, 29))
+    assert tasks.send_reminders() == 1
+    assert reminders().get().reason.endswith(":2025-10-10:n=3")
