@@ -108,7 +108,6 @@ class ImportResult:
     created_units: list[str] = field(default_factory=list)
     created_leaders: list[str] = field(default_factory=list)
     created_platforms: list[str] = field(default_factory=list)
-    queries: int | None = None
 
     @property
     def ok(self) -> bool:
