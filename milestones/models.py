@@ -71,6 +71,10 @@ class Node(models.Model):
             models.Index(fields=["planned_date"], name="node_pending_planned", condition=Q(actual_date__isnull=True)),
             models.Index(fields=["responsible_unit", "planned_date"], name="node_pending_unit",
                          condition=Q(actual_date__isnull=True)),
+            # annotate_light's per-project subquery (oldest pending planned date of one project):
+            # without it PostgreSQL scans every pending node per project (1.7 s for 5,000 projects).
+            models.Index(fields=["project", "planned_date"], name="node_pending_project",
+                         condition=Q(actual_date__isnull=True)),
         ]
 
     def __str__(self):
