@@ -300,14 +300,14 @@ def _parse_row(number, values) -> _Row:
 def _check_row_rules(cells):
     """Section 9 rules between cells of one row; the transition guards check the rest."""
     row = cells.row
+    if row.status is None and row.signing_date is None and not row.actual:
+        # 状态 empty means "derived from the dates": no signing date and no actual date is a lead.
+        row.status = Status.NEGOTIATING
     if row.status == Status.NEGOTIATING:
         for node_type in row.actual:
             cells.bad(ACTUAL_HEADERS[node_type], "状态为「在谈」的项目不能填写实际日期")
     elif row.signing_date is None and row.status != Status.TERMINATED and H_SIGNING not in dict(row.errors):
-        if row.actual:
-            cells.bad(H_SIGNING, "填写了实际日期的项目必须填写签约日期")
-        else:
-            cells.bad(H_SIGNING, "未填写签约日期；尚未签约的项目请在「状态」中填写「在谈」")
+        cells.bad(H_SIGNING, "已签约的项目（填写了实际日期或状态）必须填写签约日期")
     if not row.needs_new_land and NodeType.LAND in row.actual:
         cells.bad(ACTUAL_HEADERS[NodeType.LAND], "该项目无需新供地，不能填写实际供地日期")
     if NodeType.STATISTICS in row.actual and not row.stats_code:

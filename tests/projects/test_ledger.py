@@ -181,7 +181,7 @@ REFUSALS = [
      "第2行 实际供地日期: 该项目无需新供地，不能填写实际供地日期"),
     ("statistics without code", {"实际供地日期": "2026-04-01", "实际开工日期": "2026-05-01", "实际入库日期": "2026-06-01"},
      "第2行 实际入库日期: 填写了实际入库日期，必须同时填写统计库项目代码"),
-    ("signed without signing date", {"签约日期": None}, "第2行 签约日期: 未填写签约日期"),
+    ("suspended without signing date", {"签约日期": None, "状态": "已暂停"}, "第2行 签约日期: 已签约的项目"),
     ("sign guard", {"产业集群": None}, "第2行 签约日期: 签约前须填写：产业集群"),
     ("land guard", {"用地面积（亩）": None, "实际供地日期": "2026-04-01"},
      "第2行 实际供地日期: 供地前须填写大于 0 的用地面积（亩）"),
@@ -493,3 +493,17 @@ def test_export_query_count_is_constant(tmp_path):
 
 def test_module_headers_match_the_domain_contract():
     assert len(HEADERS) == 26 and HEADERS[0] == "项目编号" and ledger.REQUIRED_HEADERS == ("项目编号", "项目名称", "投资方", "总投资")
+
+
+def test_a_row_without_status_signing_date_or_actual_dates_is_a_lead(tmp_path):
+    """Section 9: an empty 状态 is derived from the dates; with none, the project is still 在谈."""
+    result = run_import(tmp_path, [base_row(签约日期=None)])
+    assert result.ok, result.errors
+    project = Project.objects.get()
+    assert project.status == Status.NEGOTIATING and project.signing_date is None
+
+
+def test_actual_dates_without_a_signing_date_are_refused(tmp_path):
+    result = run_import(tmp_path, [base_row(签约日期=None, 实际供地日期="2026-04-01")])
+    assert any(error.startswith("第2行 签约日期:") for error in result.errors)
+    assert nothing_written()
