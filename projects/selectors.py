@@ -6,6 +6,7 @@ a user's scope is simply not in their queryset, which turns into a 404 rather th
 say the object exists).
 """
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from .models import (
@@ -26,8 +27,6 @@ CENTER_ONLY_TRANSITIONS = (Transition.SUSPEND, Transition.RESUME, Transition.TER
 
 def user_role(user) -> str | None:
     """The user's role; a superuser without a profile is an administrator (made by createsuperuser)."""
-    from django.core.exceptions import ObjectDoesNotExist
-
     if not getattr(user, "is_authenticated", False):
         return None
     try:
@@ -46,8 +45,6 @@ def user_unit(user):
 
 def user_leader(user):
     """The Leader record a leader login speaks for (None when the account is not linked to one)."""
-    from django.core.exceptions import ObjectDoesNotExist
-
     if not getattr(user, "is_authenticated", False):
         return None
     try:
