@@ -100,10 +100,13 @@ def _row(message: Message, channel: str, recipient_key: str, **fields) -> Notifi
     )
 
 
-def _user_rows(message, user, **owner) -> list[Notification]:
-    rows = [_row(message, Channel.INBOX, f"user:{user.pk}", recipient=user, **owner)]
+def _user_rows(message, user, audience: str, **owner) -> list[Notification]:
+    # The audience is part of the key: a user who is both a unit's member and a leader's login
+    # receives the unit's weekly alert and the leader's, not just whichever was built first.
+    key = f"user:{user.pk}@{audience}"
+    rows = [_row(message, Channel.INBOX, key, recipient=user, **owner)]
     if user.email:
-        rows.append(_row(message, Channel.EMAIL, f"user:{user.pk}", recipient=user, address=user.email, **owner))
+        rows.append(_row(message, Channel.EMAIL, key, recipient=user, address=user.email, **owner))
     return rows
 
 
@@ -111,7 +114,7 @@ def rows_for_unit(message: Message, unit: Unit, directory: Directory) -> list[No
     users = directory.unit_users.get(unit.pk, [])
     rows = []
     for user in users:
-        rows += _user_rows(message, user, unit=unit)
+        rows += _user_rows(message, user, f"unit:{unit.pk}", unit=unit)
     if not users:
         rows.append(_row(message, Channel.INBOX, f"unit:{unit.pk}", unit=unit))
     if unit.email:
@@ -129,7 +132,7 @@ def rows_for_unit(message: Message, unit: Unit, directory: Directory) -> list[No
 
 def rows_for_leader(message: Message, leader: Leader) -> list[Notification]:
     if leader.user_id is not None and leader.user.is_active:
-        return _user_rows(message, leader.user, leader=leader)
+        return _user_rows(message, leader.user, f"leader:{leader.pk}", leader=leader)
     return [_row(message, Channel.INBOX, f"leader:{leader.pk}", leader=leader)]
 
 
@@ -370,6 +373,7 @@ def _workdays_between(start: datetime.date, end: datetime.date) -> int:
 # --- escalation (section 7a) --------------------------------------------------------------------
 
 
+@transaction.atomic
 def escalate_overdue(*, as_of: datetime.date, projects=None, dry_run: bool = False) -> WriteResult:
     """Section 7a: a node that turns red (overdue by more than 30 days) goes at once to the
     project's contact leader and the investment center, once.

@@ -185,3 +185,11 @@ def test_the_command_sends_and_a_second_run_sends_nothing_new(center_user):
     call_command("send_weekly_alert", "--as-of", "2026-07-06", "--dry-run", stdout=out)
     assert json.loads(out.getvalue())["created"] == 2
     assert weekly().count() == 2
+
+
+def test_a_user_who_is_a_units_member_and_a_leaders_login_gets_both_alerts(land_unit):
+    user = UserFactory(username="both", role=Role.UNIT, role__unit=land_unit)
+    leader = LeaderFactory(name="兼职领导", user=user)
+    ProjectFactory(contact_leader=leader, planned={"land": AS_OF - datetime.timedelta(days=3), **FAR})
+    weekly_alert(as_of=AS_OF)
+    assert weekly().filter(recipient=user, channel=Channel.INBOX).count() == 2
