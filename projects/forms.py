@@ -6,7 +6,7 @@ its Chinese messages are put back on the form by the view.
 
 import django_filters
 from django import forms
-from django.db.models import Q
+from django.db.models import F, Q
 
 from milestones.models import NodeType
 
@@ -29,6 +29,15 @@ LIGHT_CHOICES = [("red", "红灯"), ("yellow", "黄灯"), ("green", "绿灯")]
 AMOUNT_CHOICES = [("100m", "亿元以上（或1000万美元）"), ("1b", "10亿元以上（或1亿美元）")]
 
 
+class NullsLastOrdering(django_filters.OrderingFilter):
+    """Empty values (no light, no amount yet) sort last both ways, on PostgreSQL as on SQLite."""
+
+    def get_ordering_value(self, param):
+        value = super().get_ordering_value(param)
+        name = value.lstrip("-")
+        return F(name).desc(nulls_last=True) if value.startswith("-") else F(name).asc(nulls_last=True)
+
+
 class ProjectFilter(django_filters.FilterSet):
     """The 台账 filters. The queryset given must already carry `light` (milestones.annotate_light)."""
 
@@ -46,7 +55,7 @@ class ProjectFilter(django_filters.FilterSet):
     year = django_filters.NumberFilter(field_name="signing_date", lookup_expr="year", label="签约年份")
     amount = django_filters.ChoiceFilter(choices=AMOUNT_CHOICES,
                                          method="filter_amount", label="投资规模", empty_label="全部规模")
-    ordering = django_filters.OrderingFilter(
+    ordering = NullsLastOrdering(
         fields=(
             ("signing_date", "signing_date"),
             ("code", "code"),

@@ -78,3 +78,18 @@ def url_with(context, **kwargs):
         else:
             params[key] = value
     return "?" + params.urlencode()
+
+
+@register.simple_tag(takes_context=True)
+def sort_link(context, field, label, descending=False):
+    """A column header that sorts the 台账 by `field`; a second click reverses it. A plain link, so
+    the filter form's own 排序 select shows the same order afterwards."""
+    from django.utils.html import format_html
+
+    current = context["request"].GET.get("ordering", "")
+    first = f"-{field}" if descending else field
+    flipped = field if current == f"-{field}" else f"-{field}"
+    target = flipped if current in (field, f"-{field}") else first
+    arrow = {field: " ↑", f"-{field}": " ↓"}.get(current, "")
+    href = url_with(context, ordering=target, page=None)
+    return format_html('<a href="{}">{}{}</a>', href, label, arrow)

@@ -4,7 +4,7 @@ import datetime
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
@@ -288,7 +288,7 @@ def my_contacts(request):
     projects = node_selectors.annotate_light(
         selectors.contact_projects(request.user).select_related(*LIST_RELATED), as_of=as_of
     ).annotate(open_problems=Count("problems", filter=~Q(problems__status=ProblemStatus.RESOLVED)))
-    projects = projects.order_by("-max_overdue_days", "-signing_date", "code")
+    projects = projects.order_by(F("max_overdue_days").desc(nulls_last=True), "-signing_date", "code")
     problems = (
         Problem.objects.filter(project__in=selectors.contact_projects(request.user).values("pk"))
         .exclude(status=ProblemStatus.RESOLVED)

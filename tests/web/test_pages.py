@@ -368,3 +368,14 @@ def test_a_file_that_is_not_a_workbook_is_refused(client, center_user):
 
 def test_only_the_center_uploads_ledgers(client, unit_user):
     assert login(client, unit_user).get(reverse("ledger_import")).status_code == 404
+
+
+def test_the_list_sorts_by_amount_and_by_overdue_days(client, center_user, project_a, project_b):
+    from decimal import Decimal
+
+    Project.objects.filter(code="SZ-B").update(total_investment=Decimal("900000"))
+    login(client, center_user)
+    body = client.get(reverse("project_list") + "?ordering=-total_investment").content.decode()
+    assert body.index("SZ-B") < body.index("SZ-A")
+    body = client.get(reverse("project_list") + "?ordering=-overdue").content.decode()
+    assert body.index("SZ-A") < body.index("SZ-B")
