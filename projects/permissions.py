@@ -33,14 +33,18 @@ class HasRole(BasePermission):
 
 
 class CanEditProjects(BasePermission):
-    """Create/edit (POST, PATCH) is the center's; reading is open to every role."""
+    """Creating is the center's; reading is open to every role. Calls on one project (PATCH, a
+    transition) are checked per object after the lookup, so an out-of-scope code answers 404."""
 
     def has_permission(self, request, view):
-        if request.method in ("GET", "HEAD", "OPTIONS"):
-            return selectors.user_role(request.user) is not None
-        if getattr(view, "action", None) == "transition":
-            return selectors.user_role(request.user) is not None  # checked per object and name
-        return selectors.can_edit(request.user)
+        if request.method == "POST" and getattr(view, "action", None) == "create":
+            return selectors.can_edit(request.user)
+        return selectors.user_role(request.user) is not None
+
+    def has_object_permission(self, request, view, obj):
+        if request.method in ("PATCH", "PUT"):
+            return selectors.can_edit(request.user, obj)
+        return True  # transitions: can_transition, per name, in the view
 
 
 class CanSeeReports(BasePermission):
