@@ -93,6 +93,13 @@ def test_center_staff_logs_a_new_deal_and_signs_it(page, live_server, login, sho
     assert Project.objects.get(code="SZ2026-099").status == Status.SIGNED
     page.goto(f"{live_server.url}/projects/")
     shot(page, "05-project-list")
+    # htmx: typing in the search box narrows the list without a page load
+    page.evaluate("window.__same_page = true")
+    page.fill("#id_q", "轴承")
+    page.wait_for_function("!document.querySelector('[data-testid=project-table]').innerText.includes('SZ2026-011')")
+    assert "SZ2026-012" in page.locator("[data-testid=project-table]").inner_text()
+    assert page.evaluate("window.__same_page") is True
+    assert "q=" in page.url
     page.goto(f"{live_server.url}/reports/")
     shot(page, "06-reports")
     page.goto(f"{live_server.url}/projects/import/")
@@ -120,10 +127,12 @@ def test_a_unit_user_records_land_acquisition_and_sees_the_light_change(page, li
     page.click("[data-testid=transition-acquire_land] summary")
     page.fill("#id_acquire_land-effective_date", days_ago(1).isoformat())
     page.fill("#id_acquire_land-land_area", "")
+    page.evaluate("window.__same_page = true")
     page.click("button:has-text('确认供地')")
     # htmx swaps the form with the guard's message, without a page load
     page.wait_for_selector("[data-testid=form-errors]")
     assert "用地面积" in page.locator("[data-testid=form-errors]").inner_text()
+    assert page.evaluate("window.__same_page") is True
     shot(page, "09-transition-refused")
     page.fill("#id_acquire_land-land_area", "62.5")
     page.click("button:has-text('确认供地')")
