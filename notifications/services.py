@@ -27,14 +27,22 @@ from milestones import selectors as node_selectors
 from milestones import workdays
 from milestones.models import Node, NodeType
 from milestones.selectors import DaysBetween
-from projects.models import Leader, Problem, ProblemStatus, Profile, Role, Unit, local_today
+from projects.models import (
+    Leader,
+    Problem,
+    Profile,
+    Role,
+    Unit,
+    local_today,
+    problem_reply_overdue_q,
+    problem_stale_q,
+)
 
 from .models import Channel, DeliveryStatus, Kind, Notification, ReminderOffset
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_REMINDER_OFFSETS = (10, 3)  # section 6; the ReminderOffset table overrides them
-PROBLEM_STALE_DAYS = 14  # section 7: open problems older than 14 days go into the weekly alert
 # Rows are handed to the broker at commit; the sweep only looks at them after this grace period.
 SWEEP_GRACE = datetime.timedelta(minutes=2)
 CLAIM_SECONDS = 300  # a worker that dies mid-send releases its row after this
@@ -423,7 +431,7 @@ def escalate_overdue(*, as_of: datetime.date, projects=None, dry_run: bool = Fal
 
 def overdue_problems(*, as_of: datetime.date):
     """Section 7: past the reply-by date without a reply."""
-    return Problem.objects.filter(status=ProblemStatus.OPEN, replied_on__isnull=True, reply_by__lt=as_of)
+    return Problem.objects.filter(problem_reply_overdue_q(as_of))
 
 
 def remind_overdue_problems(*, as_of: datetime.date, dry_run: bool = False) -> WriteResult:
@@ -540,11 +548,8 @@ def weekly_alert(*, as_of: datetime.date, dry_run: bool = False) -> dict:
     warning = calendar_warning(as_of)
     overdue = _node_lines(node_selectors.overdue_nodes(as_of=as_of), overdue=True)
     due_soon = _node_lines(node_selectors.due_soon_nodes(as_of=as_of), overdue=False)
-    stale_before = as_of - datetime.timedelta(days=PROBLEM_STALE_DAYS)
     problems = list(
-        Problem.objects.exclude(status=ProblemStatus.RESOLVED)
-        .filter(Q(raised_on__lt=stale_before) | Q(status=ProblemStatus.OPEN, replied_on__isnull=True,
-                                                   reply_by__lt=as_of))
+        Problem.objects.filter(problem_stale_q(as_of) | problem_reply_overdue_q(as_of))
         .select_related("project", "project__contact_leader", "assigned_unit")
         .order_by("raised_on", "pk")
     )

@@ -465,6 +465,20 @@ class ProblemStatus(models.TextChoices):
 
 
 PROBLEM_REPLY_DAYS = 7  # section 7: reply-by defaults to 7 days after the problem is raised
+PROBLEM_STALE_DAYS = 14  # section 7: open problems older than 14 days go into the alert and bulletin
+
+
+def problem_reply_overdue_q(as_of) -> Q:
+    """Section 7: a problem past its reply-by date without a reply is overdue."""
+    return Q(status=ProblemStatus.OPEN, replied_on__isnull=True, reply_by__lt=as_of)
+
+
+def problem_stale_q(as_of) -> Q:
+    """Section 7: open problems older than 14 days. "Open" is read as not yet resolved: a problem the
+    unit has answered but not solved still blocks the project, and leaders want to see it."""
+    import datetime
+
+    return ~Q(status=ProblemStatus.RESOLVED) & Q(raised_on__lt=as_of - datetime.timedelta(days=PROBLEM_STALE_DAYS))
 
 
 class Problem(models.Model):

@@ -33,12 +33,13 @@ from projects.models import (
     Project,
     Source,
     Status,
+    problem_reply_overdue_q,
+    problem_stale_q,
 )
 
 from .models import LEVELS, Level, PlatformTarget, Threshold, YearTarget
 
 UNSET = "未填写"
-STALE_PROBLEM_DAYS = 14  # section 7: open problems older than 14 days are listed
 
 # node_reached keys (DOMAIN.md section 9) in step order, with the node whose actual date marks them.
 STEPS = [
@@ -383,19 +384,9 @@ def due_soon_list(*, as_of: datetime.date, projects=None) -> list[dict]:
     ]
 
 
-def reply_overdue_q(as_of: datetime.date) -> Q:
-    """Section 7: a problem past its reply-by date without a reply is overdue (the query form of
-    Problem.is_reply_overdue)."""
-    return Q(status=ProblemStatus.OPEN, replied_on__isnull=True, reply_by__lt=as_of)
-
-
-def stale_open_q(as_of: datetime.date) -> Q:
-    """Section 7: open problems (status 待答复) raised more than 14 days before as_of."""
-    return Q(status=ProblemStatus.OPEN, raised_on__lt=as_of - datetime.timedelta(days=STALE_PROBLEM_DAYS))
-
 
 def problem_rows(queryset, *, as_of: datetime.date) -> list[dict]:
-    rows = queryset.annotate(reply_overdue=ExpressionWrapper(reply_overdue_q(as_of), output_field=BooleanField()))
+    rows = queryset.annotate(reply_overdue=ExpressionWrapper(problem_reply_overdue_q(as_of), output_field=BooleanField()))
     return [
         {"code": code, "name": name, "category": ProblemCategory(category).label, "description": description,
          "unit": unit or "（未交办）", "raised_on": raised_on, "reply_by": reply_by,
@@ -424,7 +415,7 @@ def problem_reply_ranking(*, as_of: datetime.date) -> list[dict]:
             assigned=Count("pk"),
             due=Count("pk", filter=answered | Q(reply_by__lt=as_of)),
             on_time=Count("pk", filter=answered & Q(answered_on__lte=F("reply_by"))),
-            overdue=Count("pk", filter=reply_overdue_q(as_of)),
+            overdue=Count("pk", filter=problem_reply_overdue_q(as_of)),
         )
         .order_by()
     )
@@ -517,8 +508,8 @@ def bulletin_data(*, as_of: datetime.date) -> dict:
         "lights_by_unit": unit_light_ranking(as_of=as_of),
         "problem_ranking": problem_reply_ranking(as_of=as_of),
         "overdue": overdue_list(as_of=as_of),
-        "stale_problems": problem_rows(open_problems.filter(stale_open_q(as_of)), as_of=as_of),
-        "overdue_replies": problem_rows(open_problems.filter(reply_overdue_q(as_of)).order_by("reply_by", "id"),
+        "stale_problems": problem_rows(open_problems.filter(problem_stale_q(as_of)), as_of=as_of),
+        "overdue_replies": problem_rows(open_problems.filter(problem_reply_overdue_q(as_of)).order_by("reply_by", "id"),
                                         as_of=as_of),
         "suspended": [
             {"code": code, "name": name, "unit": unit or "（未指定单位）", "leader": leader, "suspended_on": since,

@@ -84,13 +84,14 @@ def test_units_are_ranked_by_problems_replied_on_time(week):
 
 
 def test_overdue_replies_and_open_problems_older_than_14_days(week):
-    """Section 7: past reply-by without a reply; open and raised more than 14 days ago."""
+    """Section 7: past reply-by without a reply; open (not resolved: 甲's replied ones still
+    block their project) and raised more than 14 days ago."""
     data = bulletin_data(as_of=AS_OF)
     assert [(p["unit"], p["raised_on"], p["overdue_days"]) for p in data["overdue_replies"]] == [
         ("乙单位", D(2026, 6, 1), 21),
     ]
     assert [(p["unit"], p["raised_on"]) for p in data["stale_problems"]] == [
-        ("乙单位", D(2026, 6, 1)), ("丙单位", D(2026, 6, 14)),
+        ("甲单位", D(2026, 6, 1)), ("乙单位", D(2026, 6, 1)), ("甲单位", D(2026, 6, 10)), ("丙单位", D(2026, 6, 14)),
     ]
 
 
