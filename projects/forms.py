@@ -128,6 +128,9 @@ class ProjectForm(forms.ModelForm):
         self.editing = editing
         for name in ("platform", "responsible_unit", "contact_leader"):
             self.fields[name].empty_label = "（未填写）"
+        if self.instance.total_investment is not None:
+            # 120000.0000 → 120000: the stored scale is not what people typed.
+            self.initial["total_investment"] = f"{self.instance.total_investment.normalize():f}"
         if editing:
             # The signing date moves only by the sign transition (and its revert).
             del self.fields["signing_date"]

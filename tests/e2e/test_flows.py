@@ -90,6 +90,10 @@ def test_center_staff_logs_a_new_deal_and_signs_it(page, live_server, login, sho
     assert page.locator("[data-testid=status]").inner_text() == "已签约"
     assert "已录入并签约" in page.locator(".messages").inner_text()
     shot(page, "04-project-detail-signed")
+    page.click("text=编辑项目")
+    page.wait_for_url(f"{live_server.url}/projects/SZ2026-099/edit/")
+    shot(page, "04b-project-edit")
+    page.go_back()
     assert Project.objects.get(code="SZ2026-099").status == Status.SIGNED
     page.goto(f"{live_server.url}/projects/")
     shot(page, "05-project-list")
@@ -140,6 +144,9 @@ def test_a_unit_user_records_land_acquisition_and_sees_the_light_change(page, li
     assert page.locator("[data-testid=status]").inner_text() == "已供地"
     assert page.locator("[data-testid=project-light] [data-light]").get_attribute("data-light") == "green"
     shot(page, "10-project-detail-after-land")
+    page.click("a.bell")
+    page.wait_for_url(f"{live_server.url}/inbox/")
+    shot(page, "10b-inbox")
 
 
 def test_a_leader_opens_contact_projects_and_instructs_on_a_problem(page, live_server, login, shot, world):
