@@ -1,25 +1,18 @@
 """The in-app notifications inbox (DOMAIN.md section 6: the inbox channel is always on)."""
 
 from django.contrib.auth.decorators import login_required
-from django.db.models import Q
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from .. import selectors
 from .common import paginate, redirect_back
 
 
 def inbox_queryset(user):
-    """A user's inbox rows: addressed to them, or to their unit as a whole (a unit-wide row, written
-    when the unit had no user yet, is seen by every user of the unit)."""
-    from notifications.models import Channel, Notification
+    """A user's inbox rows, including those addressed to their unit or leader record as a whole."""
+    from notifications.selectors import inbox_for
 
-    mine = Q(recipient=user)
-    unit = selectors.user_unit(user)
-    if unit is not None:
-        mine |= Q(recipient__isnull=True, unit=unit)
-    return Notification.objects.filter(mine, channel=Channel.INBOX)
+    return inbox_for(user)
 
 
 def unread_count(user) -> int:

@@ -318,6 +318,16 @@ def test_the_inbox_shows_the_unread_count_in_the_nav(client, unit_user):
     assert "供地节点即将到期" in body and 'data-testid="unread-count"' not in body
 
 
+def test_a_leader_sees_alerts_written_before_they_had_a_login(client, leader_user, leader):
+    """Section 6: an escalation to a leader without a login is kept for the leader, not lost."""
+    from notifications.models import Channel, Notification
+
+    Notification.objects.create(kind="escalation", channel=Channel.INBOX, reason="e1", recipient_key="l",
+                                leader=leader, subject="节点转为红灯", body="请关注")
+    body = login(client, leader_user).get(reverse("inbox")).content.decode()
+    assert "节点转为红灯" in body
+
+
 # --- report downloads (the files come from the reports app) -------------------------------------
 
 
