@@ -12,7 +12,7 @@ from projects.models import Project, Status
 from projects.services import TransitionConflict, TransitionRefused, project_transition
 from tests.factories import ProjectFactory
 
-pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
 def test_two_concurrent_transitions_on_one_project_do_not_both_win():
