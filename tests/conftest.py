@@ -56,3 +56,18 @@ def center_unit(db):
     from projects.models import Unit
 
     return Unit.objects.get(name="市招商投资中心")
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup):
+    """Keep the migrated reference data (units, rules, calendar, targets) restorable for every
+    transactional test. Django keeps it on the connection object; Playwright's sync API (greenlets)
+    leaves later tests with a fresh connection object that lacks it, so transactional tests after
+    the browser tests started on empty tables. Keeping it on the class survives that."""
+    from django.db import connections
+
+    for conn in connections.all():
+        contents = getattr(conn, "_test_serialized_contents", None)
+        if contents:
+            type(conn)._test_serialized_contents = contents
+    return django_db_setup
