@@ -16,7 +16,6 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from urllib.parse import urlparse
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -33,18 +32,7 @@ LEADERS = ["市长", "常务副市长", "副市长（分管工业）", "副市�
 PLATFORMS = ["嵊州经济开发区", "高新园区", "高铁新城", "三江街道", "甘霖镇", "长乐镇", "崇仁镇", "黄泽镇"]
 
 
-def ensure_database(url):
-    import psycopg
-
-    parsed = urlparse(url)
-    name = parsed.path.lstrip("/")
-    admin = parsed._replace(path="/postgres").geturl()
-    with psycopg.connect(admin, autocommit=True) as connection:
-        exists = connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
-        if not exists:
-            connection.execute(f'CREATE DATABASE "{name}"')
-            print(f"created database {name}")
-
+from benchlib import ensure_database  # noqa: E402
 
 def generate_rows(count, today, rng):
     """Valid rows in a spread of states: (row dict, its last event date, the steps still open)."""

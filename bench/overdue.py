@@ -28,7 +28,6 @@ import sys
 import time
 from decimal import Decimal
 from pathlib import Path
-from urllib.parse import urlparse
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -44,16 +43,7 @@ STEP_UNIT = {"land": "市自然资源局", "start": "市住建局", "statistics"
 CHUNK = 10_000
 
 
-def ensure_database(url):
-    import psycopg
-
-    parsed = urlparse(url)
-    name = parsed.path.lstrip("/")
-    with psycopg.connect(parsed._replace(path="/postgres").geturl(), autocommit=True) as connection:
-        if not connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-            connection.execute(f'CREATE DATABASE "{name}"')
-            print(f"created database {name}")
-
+from benchlib import ensure_database  # noqa: E402
 
 def reset():
     from django.contrib.auth import get_user_model

@@ -23,7 +23,6 @@ import sys
 import time
 from decimal import Decimal
 from pathlib import Path
-from urllib.parse import urlparse
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -41,17 +40,7 @@ STATUS_AFTER = {0: "signed", 1: "land_acquired", 2: "started", 3: "in_statistics
 CHUNK = 10_000
 
 
-def ensure_database(url):
-    import psycopg
-
-    parsed = urlparse(url)
-    name = parsed.path.lstrip("/")
-    admin = parsed._replace(path="/postgres").geturl()
-    with psycopg.connect(admin, autocommit=True) as connection:
-        if not connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-            connection.execute(f'CREATE DATABASE "{name}"')
-            print(f"created database {name}")
-
+from benchlib import ensure_database  # noqa: E402
 
 def setup_django():
     import django

@@ -37,17 +37,7 @@ PAGES = [
 ]
 
 
-def ensure_database(url):
-    from urllib.parse import urlparse
-
-    import psycopg
-
-    parsed = urlparse(url)
-    name = parsed.path.lstrip("/")
-    with psycopg.connect(parsed._replace(path="/postgres").geturl(), autocommit=True) as connection:
-        if not connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-            connection.execute(f'CREATE DATABASE "{name}"')
-
+from benchlib import ensure_database  # noqa: E402
 
 def populate(count, today, rng):
     """N signed projects with five nodes each, written in bulk (the point is reading them)."""
