@@ -4,7 +4,6 @@ Unset variables give a working development setup: an embedded SQLite file and an
 filesystem broker, so `make run` needs no server. Production differs only by environment.
 """
 
-import sys
 from pathlib import Path
 
 import environ
@@ -16,15 +15,28 @@ env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 DEBUG = env.bool("DEBUG", default=False)
-_TESTING = "pytest" in sys.modules
-SECRET_KEY = env.str("SECRET_KEY", default="")
-if not SECRET_KEY:
-    if not (DEBUG or _TESTING):
-        # Refuse to start a production process with a guessable key.
-        from django.core.exceptions import ImproperlyConfigured
 
-        raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off")
-    SECRET_KEY = "dev-only-insecure-key"
+
+def _local_secret_key() -> str:
+    """A random key kept in var/ for a machine without SECRET_KEY (development, scripts): nothing
+    guessable, and sessions survive restarts. Production sets SECRET_KEY (docker-compose requires it)."""
+    import logging
+    import secrets
+
+    path = VAR_DIR / "secret_key"
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    try:
+        # "x" so that web, worker and beat starting together agree on one key.
+        with open(path, "x") as handle:
+            handle.write(secrets.token_urlsafe(50))
+        path.chmod(0o600)
+        logging.getLogger(__name__).warning("SECRET_KEY is not set; generated one in %s", path)
+    except FileExistsError:
+        pass
+    return path.read_text().strip()
+
+
+SECRET_KEY = env.str("SECRET_KEY", default="") or _local_secret_key()
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
