@@ -4,6 +4,7 @@ Transition methods set fields only. Everything with consequences elsewhere (hist
 dates, notifications) happens in `projects.services.project_transition`, inside one transaction.
 """
 
+import datetime
 from decimal import Decimal
 
 from django.conf import settings
@@ -476,8 +477,6 @@ def problem_reply_overdue_q(as_of) -> Q:
 def problem_stale_q(as_of) -> Q:
     """Section 7: open problems older than 14 days. "Open" is read as not yet resolved: a problem the
     unit has answered but not solved still blocks the project, and leaders want to see it."""
-    import datetime
-
     return ~Q(status=ProblemStatus.RESOLVED) & Q(raised_on__lt=as_of - datetime.timedelta(days=PROBLEM_STALE_DAYS))
 
 

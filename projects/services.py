@@ -12,6 +12,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from milestones import services as node_services
+from milestones.models import NodeType
+from notifications import services as notification_services
 
 from .models import (
     PROBLEM_REPLY_DAYS,
@@ -134,7 +136,6 @@ def project_revert_last(*, project: Project, user=None, reason: str) -> Transiti
     last = (
         TransitionLog.objects.filter(project=locked, reverted_by__isnull=True)
         .exclude(transition__in=[TransitionLog.REVERT, TransitionLog.CREATE])
-        .exclude(reverts__isnull=False)
         .order_by("-id")
         .first()
     )
@@ -175,11 +176,7 @@ def _refresh(project, locked):
 
 def _after_change(project):
     """Queue what follows a change of dates (reminders re-armed, escalations); see notifications."""
-    from notifications import services as notification_services
-
-    hook = getattr(notification_services, "on_project_changed", None)
-    if hook is not None:
-        hook(project=project)
+    notification_services.on_project_changed(project=project)
 
 
 # --- creating and editing -----------------------------------------------------------------------
@@ -191,11 +188,10 @@ PROJECT_FIELDS = (
 )
 
 
-def _validate_project(project):
-    try:
-        project.full_clean(exclude=["status"])
-    except ValidationError as exc:
-        raise ValidationError(exc.message_dict) from exc
+def _check_fields(data):
+    unknown = sorted(set(data) - set(PROJECT_FIELDS))
+    if unknown:
+        raise ValidationError({key: "该字段不能直接修改" for key in unknown})
 
 
 @transaction.atomic
@@ -208,8 +204,9 @@ def project_create(
     **data,
 ) -> Project:
     """Log a new deal. With a signing date it is signed at once, through the sign guard."""
-    project = Project(created_by=user, **{k: v for k, v in data.items() if k in PROJECT_FIELDS})
-    _validate_project(project)
+    _check_fields(data)
+    project = Project(created_by=user, **data)
+    project.full_clean(exclude=["status"])
     project.save()
     TransitionLog.objects.create(
         project=project, transition=TransitionLog.CREATE, source_state="", target_state=project.status, by=user
@@ -223,19 +220,16 @@ def project_create(
 @transaction.atomic
 def project_update(*, project: Project, user=None, planned_dates: dict | None = None, **data) -> Project:
     """Edit a project's data (not its state: that moves only by transitions)."""
+    _check_fields(data)
     locked = Project.objects.select_for_update().get(pk=project.pk)
     for key, value in data.items():
-        if key not in PROJECT_FIELDS:
-            raise ValidationError({key: "该字段不能直接修改"})
         setattr(locked, key, value)
-    if locked.status not in (Status.NEGOTIATING,) and locked.sign_problems():
+    if locked.status != Status.NEGOTIATING and locked.sign_problems():
         raise ValidationError({"__all__": locked.sign_problems()})
-    if (
-        not locked.needs_new_land
-        and locked.status == Status.LAND_ACQUIRED
-    ):
+    # Dropping the land node would lose a recorded 供地 date; that is undone by 撤销, not by an edit.
+    if not locked.needs_new_land and locked.nodes.filter(node_type=NodeType.LAND, actual_date__isnull=False).exists():
         raise ValidationError({"needs_new_land": "项目已供地，不能改为无需新供地"})
-    _validate_project(locked)
+    locked.full_clean(exclude=["status"])
     locked.save()
     node_services.sync_nodes(project=locked, agreed_dates=planned_dates or {})
     _after_change(locked)

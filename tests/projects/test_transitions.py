@@ -245,3 +245,26 @@ def test_create_refused_whole_when_the_sign_guard_fails():
     from projects.models import Project
     assert not Project.objects.filter(code="N2").exists()
     assert not TransitionLog.objects.filter(project__code="N2").exists()
+
+
+def test_an_edit_cannot_drop_a_recorded_land_node():
+    """Section 3: `land` applies only when new land is needed; once its date is recorded, an edit
+    saying "no new land" would erase it, so it is refused (a wrong entry is undone by 撤销)."""
+    from django.core.exceptions import ValidationError
+
+    from projects.services import project_update
+
+    project = ProjectFactory(status=Status.STARTED, actual={"land": D(2026, 2, 1), "start": D(2026, 3, 1)})
+    with pytest.raises(ValidationError) as exc:
+        project_update(project=project, needs_new_land=False)
+    assert "不能改为无需新供地" in str(exc.value)
+    assert project.nodes.filter(node_type="land").exists()
+
+
+def test_an_edit_refuses_fields_it_may_not_change():
+    from django.core.exceptions import ValidationError
+
+    from projects.services import project_update
+
+    with pytest.raises(ValidationError):
+        project_update(project=ProjectFactory(), signing_date=D(2026, 1, 1))
