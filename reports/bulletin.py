@@ -76,9 +76,9 @@ def bulletin_story(data: dict) -> list:
     story += heading("五、逾期节点清单")
     story.append(overdue_table(data["overdue"]))
     story += heading("六、逾期未答复问题")
-    story.append(problem_table(data["overdue_replies"], as_of=as_of))
+    story.append(problem_table(data["overdue_replies"]))
     story += heading("七、超过14天未答复的问题")
-    story.append(problem_table(data["stale_problems"], as_of=as_of))
+    story.append(problem_table(data["stale_problems"]))
     story += heading("八、暂停项目")
     story.append(data_table(
         ["序号", "项目编号", "项目名称", "责任单位", "联系市领导", "暂停日期", "暂停天数", "暂停原因"],

@@ -158,7 +158,7 @@ def paragraph(content: str, style: str = "body") -> Paragraph:
 
 
 def data_table(headers: list[str], rows: list[list], widths: list[float], *, wrap: tuple[int, ...] = (),
-               row_colors: dict[int, colors.Color] | None = None, cell_colors=None) -> Table:
+               cell_colors=None) -> Table:
     """A table that splits across pages with its header repeated. Columns in `wrap` become
     Paragraphs (wrapping long names); widths are fractions of the body width."""
     s = styles()
@@ -197,8 +197,6 @@ def data_table(headers: list[str], rows: list[list], widths: list[float], *, wra
         commands.append(("SPAN", (0, 1), (-1, 1)))
     for index in wrap:
         commands.append(("ALIGN", (index, 1), (index, -1), "LEFT"))
-    for row_index, color in (row_colors or {}).items():
-        commands.append(("BACKGROUND", (0, row_index + 1), (-1, row_index + 1), color))
     for (row_index, column), color in (cell_colors or {}).items():
         commands.append(("BACKGROUND", (column, row_index + 1), (column, row_index + 1), color))
     table.setStyle(TableStyle(commands))
@@ -364,7 +362,7 @@ def leader_report_story(data: dict) -> list:
         [0.07, 0.12, 0.3, 0.08, 0.13, 0.1, 0.2], wrap=(2, 6),
     ))
     story += heading("四、待协调问题")
-    story.append(problem_table(data["problems"], as_of=as_of))
+    story.append(problem_table(data["problems"]))
     return story
 
 
@@ -378,7 +376,7 @@ def overdue_table(rows: list[dict]) -> Table:
     )
 
 
-def problem_table(rows: list[dict], *, as_of: datetime.date) -> Table:
+def problem_table(rows: list[dict]) -> Table:
     return data_table(
         ["序号", "项目", "类别", "问题描述", "交办单位", "提出日期", "答复期限", "状态"],
         [[i, f"{r['code']} {r['name']}", r["category"], r["description"], r["unit"], short_date(r["raised_on"]),

@@ -213,7 +213,7 @@ def tally(rows: list[dict], field: str, keys: list[str]) -> dict[str, int]:
     return result
 
 
-def level_figures(rows: list[dict], *, year: int, as_of: datetime.date, months: list[str]) -> dict:
+def level_figures(rows: list[dict], *, as_of: datetime.date, months: list[str]) -> dict:
     """The breakdowns of one level's counted projects."""
     by_month = dict.fromkeys(months, 0)
     node_reached = {key: 0 for key, _ in STEPS}
@@ -257,7 +257,7 @@ def landing_rates(rows: list[dict], *, year: int, as_of: datetime.date) -> dict:
     return result
 
 
-def task_split(rows_by_level: dict, *, year: int, platform_targets) -> list[dict]:
+def task_split(rows_by_level: dict, *, platform_targets) -> list[dict]:
     """Section 5 (任务分解): each platform with a target share — its counts, completion and rank
     (by ≥1亿 completion; equal completions share a rank, platforms without a ≥1亿 share rank last)."""
     counts = {level: {} for level in rows_by_level}
@@ -292,7 +292,7 @@ def progress_1330(*, year: int, as_of: datetime.date) -> dict:
     by_level = {"100m": [r for r in rows if r["is_100m"]], "1b": [r for r in rows if r["is_1b"]]}
     counts = {level: len(level_rows) for level, level_rows in by_level.items()}
     months = months_until(year=year, as_of=as_of)
-    figures = {level: level_figures(level_rows, year=year, as_of=as_of, months=months)
+    figures = {level: level_figures(level_rows, as_of=as_of, months=months)
                for level, level_rows in by_level.items()}
     main = figures["100m"]
     platforms = list(Platform.objects.order_by("name").values_list("name", flat=True))
@@ -316,7 +316,7 @@ def progress_1330(*, year: int, as_of: datetime.date) -> dict:
         "by_channel": main["by_channel"],
         "by_platform": tally(by_level["100m"], "platform_name", platforms),
         "landing_rate": landing_rates(by_level["100m"], year=year, as_of=as_of),
-        "task_split": task_split(by_level, year=year, platform_targets=platform_targets),
+        "task_split": task_split(by_level, platform_targets=platform_targets),
         "levels": {"1b": {**figures["1b"], "by_platform": tally(by_level["1b"], "platform_name", [])}},
         "thresholds": {level: {currency: float(amount) for currency, amount in values.items()}
                        for level, values in thresholds.items()},
