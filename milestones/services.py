@@ -102,13 +102,12 @@ def sync_nodes(*, project: Project, agreed_dates: dict[str, object] | None = Non
     return list(nodes.values())
 
 
-def record_actual(*, project: Project, transition: str, effective_date) -> object:
+def record_actual(*, project: Project, transition: str, effective_date):
     """Set the node's actual date for a transition and re-derive the dates after it.
-    Returns the node's previous actual date, for an audited revert."""
+    Returns the node's previous actual date (or None), for an audited revert."""
     node_type = TRANSITION_NODE.get(transition)
     if node_type is None:
         return None
-    node = project.nodes.filter(node_type=node_type).first()
-    previous = node.actual_date if node else None
+    previous = project.nodes.filter(node_type=node_type).values_list("actual_date", flat=True).first()
     sync_nodes(project=project, actual_dates={node_type: effective_date})
-    return previous.isoformat() if previous else None
+    return previous

@@ -109,9 +109,8 @@ def project_transition(
     source = locked.status
     getattr(locked, name)(effective_date=effective_date, reason=reason)
     locked.save()
-    before["node_actual"] = node_services.record_actual(
-        project=locked, transition=name, effective_date=effective_date
-    )
+    previous_actual = node_services.record_actual(project=locked, transition=name, effective_date=effective_date)
+    before["node_actual"] = previous_actual.isoformat() if previous_actual else None
     log = TransitionLog.objects.create(
         project=locked,
         transition=name,
