@@ -1,13 +1,13 @@
 """What the report commands share: --as-of/--format/--output parsing and writing the result."""
 
-import datetime
 from json import dumps
 import sys
 
 from django.core.management.base import CommandError
 from django.core.serializers.json import DjangoJSONEncoder
 
-from projects.models import local_today
+# One --as-of parser for every command (default: today in Asia/Shanghai, DOMAIN.md section 4).
+from milestones.management.commands._common import parse_as_of  # noqa: F401
 
 
 def add_output_arguments(parser):
@@ -15,15 +15,6 @@ def add_output_arguments(parser):
     parser.add_argument("--format", dest="fmt", choices=["json", "pdf", "xlsx"], default="json",
                         help="输出格式（默认 json）")
     parser.add_argument("--output", help="输出文件；不指定时写到标准输出")
-
-
-def parse_as_of(value: str | None) -> datetime.date:
-    if not value:
-        return local_today()
-    try:
-        return datetime.date.fromisoformat(value)
-    except ValueError:
-        raise CommandError(f"--as-of 日期格式应为 YYYY-MM-DD，收到：{value}") from None
 
 
 def write_result(command, *, fmt: str, output: str | None, arguments: dict, json, pdf, xlsx):
