@@ -7,7 +7,7 @@ thresholds; the admin changes them without a release.
 from django.core.validators import MinValueValidator
 from django.db import models
 
-from projects.models import Currency, Platform
+from projects.models import AMOUNT_UNIT_LABEL, Currency, Platform
 
 
 class Level(models.TextChoices):
@@ -39,8 +39,7 @@ class Threshold(models.Model):
         constraints = [models.UniqueConstraint(fields=["level", "currency"], name="threshold_one_per_level_currency")]
 
     def __str__(self):
-        unit = "万美元" if self.currency == Currency.USD else "万元"
-        return f"{self.get_level_display()}：≥{self.min_amount.normalize():f}{unit}"
+        return f"{self.get_level_display()}：≥{self.min_amount.normalize():f}{AMOUNT_UNIT_LABEL[self.currency]}"
 
 
 class YearTarget(models.Model):

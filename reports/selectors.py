@@ -23,9 +23,9 @@ from milestones.selectors import (
 )
 from projects.models import (
     ACTIVE_STATUSES,
+    AMOUNT_UNIT_LABEL,
     Channel,
     Cluster,
-    Currency,
     Platform,
     Problem,
     ProblemCategory,
@@ -520,7 +520,7 @@ def bulletin_data(*, as_of: datetime.date) -> dict:
 
 
 def amount_unit(currency: str) -> str:
-    return "万美元" if currency == Currency.USD else "万元"
+    return AMOUNT_UNIT_LABEL[currency]
 
 
 def amount_label(value, currency: str) -> str:
