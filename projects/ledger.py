@@ -729,28 +729,12 @@ def _bulk_update(model, objects, field_names, batch_size=1000):
 
 def _notify(projects):
     """Re-arm reminders and escalate red nodes after the change, as projects.services does after each
-    transition (notifications.on_project_changed), but in a constant number of queries: a bulk hook
-    when notifications provides one, else the reminder and escalation scans run once. Those scans
-    also cover projects outside the ledger; what they write is due today anyway and deduplicated
-    by its key, so the scheduled run later today writes nothing twice."""
+    transition, but for all the projects at once in a constant number of queries."""
     if not projects:
         return
     from notifications import services as notification_services
 
-    bulk_hook = getattr(notification_services, "on_projects_changed", None)
-    if bulk_hook is not None:
-        bulk_hook(project_ids=[project.pk for project in projects])
-        return
-    scans = [getattr(notification_services, name, None) for name in ("send_reminders", "escalate_overdue")]
-    if all(scans):
-        as_of = local_today()
-        for scan in scans:
-            scan(as_of=as_of)
-        return
-    hook = getattr(notification_services, "on_project_changed", None)
-    if hook is not None:
-        for project in projects:
-            hook(project=project)
+    notification_services.on_projects_changed(project_ids=[project.pk for project in projects])
 
 
 # --- export -------------------------------------------------------------------------------------

@@ -507,3 +507,11 @@ def test_actual_dates_without_a_signing_date_are_refused(tmp_path):
     result = run_import(tmp_path, [base_row(签约日期=None, 实际供地日期="2026-04-01")])
     assert any(error.startswith("第2行 签约日期:") for error in result.errors)
     assert nothing_written()
+
+
+def test_a_node_imported_red_is_escalated_at_once(tmp_path):
+    """Section 7a: the import runs the same after-change hook as a transition, so a node that is
+    already more than 30 days late (land planned 2026-09-01, sign + 6 months) is escalated now."""
+    assert run_import(tmp_path, [base_row()]).ok
+    land = Node.objects.get(node_type="land")
+    assert (land.planned_date, land.escalated_on) == (D(2026, 9, 1), TODAY)
