@@ -18,8 +18,14 @@ import openpyxl
 from django.db import connection, transaction
 from django.utils import timezone
 
-from milestones.models import NODE_ORDER, DeadlineRule, Node, NodeType
-from milestones.services import TRANSITION_NODE, applicable_node_types, derive_planned_dates, node_unit
+from milestones.models import NODE_ORDER, Node, NodeType
+from milestones.services import (
+    TRANSITION_NODE,
+    applicable_node_types,
+    derive_planned_dates,
+    node_unit,
+    rules_by_type,
+)
 from projects import excel
 from projects.models import (
     AMOUNT_UNIT_LABEL,
@@ -633,7 +639,7 @@ def _check_duplicate_codes(rows):
 
 
 def _build(rows, *, refs, today, user, result, progress):
-    rules = {rule.node_type: rule for rule in DeadlineRule.objects.select_related("default_unit")}
+    rules = rules_by_type()
     codes = [row.code for row in rows if row.code]
     # Lock the rows this import may change, so a transition made meanwhile in the UI cannot be lost.
     existing = {p.code: p for p in Project.objects.select_for_update().filter(code__in=codes)}
