@@ -11,12 +11,13 @@ def inbox_for(user) -> QuerySet[Notification]:
     no login)."""
     if not getattr(user, "is_authenticated", False):
         return Notification.objects.none()
-    whole = Q()
-    profile = getattr(user, "profile", None) if hasattr(user, "profile") else None
+    # A missing reverse one-to-one raises RelatedObjectDoesNotExist, an AttributeError: getattr's
+    # default covers it.
+    mine = Q(recipient=user)
+    profile = getattr(user, "profile", None)
     if profile is not None and profile.unit_id is not None:
-        whole |= Q(recipient__isnull=True, unit_id=profile.unit_id)
-    leader = getattr(user, "leader", None) if hasattr(user, "leader") else None
+        mine |= Q(recipient__isnull=True, unit_id=profile.unit_id)
+    leader = getattr(user, "leader", None)
     if leader is not None:
-        whole |= Q(recipient__isnull=True, leader_id=leader.pk)
-    mine = Q(recipient=user) | whole if whole else Q(recipient=user)
+        mine |= Q(recipient__isnull=True, leader_id=leader.pk)
     return Notification.objects.filter(mine, channel=Channel.INBOX).order_by("-created_at", "-id")
