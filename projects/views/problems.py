@@ -13,7 +13,7 @@ from ..models import ProblemStatus, Role, local_today
 from ..permissions import role_required
 from ..services import problem_assign, problem_instruct, problem_raise, problem_reply, problem_resolve
 from .common import paginate, query_without_page, redirect_back
-from .projects import _problem_permissions, _scoped_project
+from .projects import _mark_problems, _problem_permissions, _scoped_project
 
 STATUS_FILTERS = {"active": "未解决", "overdue": "逾期未答复", "open": "待答复", "replied": "已答复",
                   "resolved": "已解决", "all": "全部"}
@@ -44,8 +44,7 @@ def problem_list(request):
         )
     ).order_by("late", "reply_by", "-id")
     page = paginate(request, problems)
-    for problem in page:
-        problem.reply_overdue = problem.is_reply_overdue(as_of)
+    _mark_problems(page, request.user, as_of)
     return render(request, "projects/problems.html", {
         "page": page, "shown": shown, "filters": STATUS_FILTERS, "as_of": as_of,
         "query": query_without_page(request), "perm": _problem_permissions(request.user),

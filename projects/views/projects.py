@@ -112,8 +112,7 @@ def _detail_context(request, project, as_of, *, open_form=None, revert_form=None
         .prefetch_related("instructions__leader")
         .order_by("status", "-raised_on", "-id")
     )
-    for problem in problems:
-        problem.reply_overdue = problem.is_reply_overdue(as_of)
+    _mark_problems(problems, user, as_of)
     history = list(project.history.select_related("by", "reverted_by").order_by("-id"))
     return {
         "project": project,
@@ -145,9 +144,16 @@ def _problem_permissions(user):
         "units": list(Unit.objects.all()) if can_assign else [],
         "resolve": selectors.can_resolve_problem(user),
         "instruct": selectors.can_instruct(user),
-        "unit_id": user.profile.unit_id if selectors.user_role(user) == Role.UNIT else None,
-        "admin": selectors.user_role(user) == Role.ADMIN,
     }
+
+
+def _mark_problems(problems, user, as_of):
+    """What _problem.html shows per problem: its reply overdue (section 7) and whether this user
+    may reply (selectors.can_reply_problem, the rule the reply action itself checks)."""
+    for problem in problems:
+        problem.reply_overdue = problem.is_reply_overdue(as_of)
+        problem.can_reply = selectors.can_reply_problem(user, problem)
+    return problems
 
 
 @role_required(selectors.user_role)
@@ -296,8 +302,7 @@ def my_contacts(request):
         .prefetch_related("instructions__leader")
         .order_by("reply_by")
     )
-    for problem in problems:
-        problem.reply_overdue = problem.is_reply_overdue(as_of)
+    _mark_problems(problems, request.user, as_of)
     overdue = (
         node_selectors.overdue_nodes(as_of=as_of)
         .filter(project__in=selectors.contact_projects(request.user).values("pk"))
@@ -318,12 +323,11 @@ def my_nodes(request):
     overdue = node_selectors.overdue_nodes(as_of=as_of).filter(responsible_unit=unit).select_related(*related)
     due_soon = node_selectors.due_soon_nodes(as_of=as_of).filter(responsible_unit=unit).select_related(*related)
     later = selectors.unit_nodes(request.user).filter(planned_date__gt=as_of + datetime.timedelta(days=14))
-    problems = list(
-        Problem.objects.filter(assigned_unit=unit).exclude(status=ProblemStatus.RESOLVED)
-        .select_related("project").order_by("reply_by")[:50]
+    problems = _mark_problems(
+        list(Problem.objects.filter(assigned_unit=unit).exclude(status=ProblemStatus.RESOLVED)
+             .select_related("project").order_by("reply_by")[:50]),
+        request.user, as_of,
     )
-    for problem in problems:
-        problem.reply_overdue = problem.is_reply_overdue(as_of)
     return render(request, "projects/my_nodes.html", {
         "unit": unit, "problems": problems, "as_of": as_of,
         "sections": [("已逾期", overdue[:100], "overdue"), ("14天内到期", due_soon[:100], "soon"),

@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from milestones.models import Node
 from projects.models import Instruction, Problem, ProblemStatus, ProgressNote, Project, Status
+from tests.factories import ProblemFactory
 
 from .conftest import login
 
@@ -245,6 +246,18 @@ def test_the_assigned_unit_replies(client, unit_user, problem_a):
     assert response.status_code == 302
     problem_a.refresh_from_db()
     assert problem_a.status == ProblemStatus.REPLIED
+
+
+def test_the_reply_form_shows_only_where_the_user_may_reply(client, unit_user, center_user, problem_a, project_a,
+                                                             unit_b):
+    """The page offers 答复 exactly where selectors.can_reply_problem lets the action through."""
+    other = ProblemFactory(project=project_a, assigned_unit=unit_b, raised_on=datetime.date(2026, 6, 1))
+    reply_a = reverse("problem_action", args=[problem_a.pk, "reply"])
+    reply_other = reverse("problem_action", args=[other.pk, "reply"])
+    body = login(client, unit_user).get(reverse("project_detail", args=["SZ-A"])).content.decode()
+    assert reply_a in body and reply_other not in body
+    body = login(client, center_user).get(reverse("project_detail", args=["SZ-A"])).content.decode()
+    assert reply_a not in body and reply_other not in body
 
 
 def test_a_leader_gives_an_instruction(client, leader_user, leader, problem_a):
