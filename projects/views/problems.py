@@ -9,7 +9,7 @@ from django.views.decorators.http import require_POST
 
 from .. import selectors
 from ..forms import AssignForm, InstructForm, ProblemForm, ReplyForm, ResolveForm
-from ..models import ProblemStatus, Role, local_today
+from ..models import ProblemStatus, Role, local_today, problem_reply_overdue_q
 from ..permissions import role_required
 from ..services import problem_assign, problem_instruct, problem_raise, problem_reply, problem_resolve
 from .common import paginate, query_without_page, redirect_back
@@ -31,7 +31,7 @@ def problem_list(request):
     if shown in (ProblemStatus.OPEN, ProblemStatus.REPLIED, ProblemStatus.RESOLVED):
         problems = problems.filter(status=shown)
     elif shown == "overdue":
-        problems = problems.filter(status=ProblemStatus.OPEN, replied_on__isnull=True, reply_by__lt=as_of)
+        problems = problems.filter(problem_reply_overdue_q(as_of))
     elif shown == "active":
         problems = problems.exclude(status=ProblemStatus.RESOLVED)
     if request.GET.get("mine") and selectors.user_role(request.user) == Role.UNIT:
@@ -39,7 +39,7 @@ def problem_list(request):
     # Overdue replies first: they are what the weekly alert and the bulletin will name.
     problems = problems.annotate(
         late=Case(
-            When(status=ProblemStatus.OPEN, replied_on__isnull=True, reply_by__lt=as_of, then=Value(0)),
+            When(problem_reply_overdue_q(as_of), then=Value(0)),
             default=Value(1), output_field=IntegerField(),
         )
     ).order_by("late", "reply_by", "-id")
