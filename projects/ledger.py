@@ -86,6 +86,7 @@ AMOUNT_UNITS = {
     "亿美元": (Currency.USD, Decimal(10000)),
 }
 STATUS_CELL = {"在谈": Status.NEGOTIATING, "已暂停": Status.SUSPENDED, "已终止": Status.TERMINATED}
+STATUS_TEXT = {status: text for text, status in STATUS_CELL.items()}  # the export's 状态 cell
 YES_NO = {"是": True, "否": False}
 IMPORT_NOTE = "台账导入"
 REVERT_HINT = "台账落后于系统记录；如确需更正，请在系统中使用「撤销」后再导入"
@@ -505,7 +506,7 @@ class _RowImport:
                 self.bad(header, f"系统中已记录{header}为 {node.actual_date}，台账为{_day(row.actual.get(node_type))}；"
                                  f"{REVERT_HINT}")
         if project.status == Status.TERMINATED and row.status != Status.TERMINATED:
-            self.bad(H_STATUS, f"系统中该项目已终止，台账状态不能为「{_status_cell(row.status)}」；{REVERT_HINT}")
+            self.bad(H_STATUS, f"系统中该项目已终止，台账状态不能为「{STATUS_TEXT.get(row.status, '空')}」；{REVERT_HINT}")
 
     def _set_fields(self):
         row, project, refs = self.row, self.project, self.refs
@@ -587,10 +588,6 @@ class _RowImport:
 
 def _day(day):
     return f" {day}" if day else "空"
-
-
-def _status_cell(status):
-    return {v: k for k, v in STATUS_CELL.items()}.get(status, "空")
 
 
 # --- the import ---------------------------------------------------------------------------------
@@ -775,7 +772,6 @@ def _export_row(project):
     signing = project.signing_date
     if signing is None and sign is not None and sign.planned_is_agreed:
         signing = sign.planned_date
-    status_cell = {Status.NEGOTIATING: "在谈", Status.SUSPENDED: "已暂停", Status.TERMINATED: "已终止"}
     values = {
         H_CODE: project.code,
         H_NAME: project.name,
@@ -793,7 +789,7 @@ def _export_row(project):
         H_LAND_AREA: project.land_area,
         H_SIGNING: signing,
         H_STATS_CODE: project.stats_code,
-        H_STATUS: status_cell.get(project.status, ""),
+        H_STATUS: STATUS_TEXT.get(project.status, ""),
         H_REMARK: project.remark,
     }
     for node_type, header in PLANNED_HEADERS.items():

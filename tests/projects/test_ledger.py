@@ -515,3 +515,13 @@ def test_a_node_imported_red_is_escalated_at_once(tmp_path):
     assert run_import(tmp_path, [base_row()]).ok
     land = Node.objects.get(node_type="land")
     assert (land.planned_date, land.escalated_on) == (D(2026, 9, 1), TODAY)
+
+
+def test_terminated_project_cannot_be_brought_back_by_a_reimport(tmp_path):
+    """Section 2: terminated is final; the import says so with the ledger's 状态 as written."""
+    run_import(tmp_path, [base_row(状态="已终止")], name="a.xlsx")
+    result = run_import(tmp_path, [base_row(状态="已暂停")], name="b.xlsx")
+    assert result.errors[0].startswith("第2行 状态: 系统中该项目已终止，台账状态不能为「已暂停」")
+    result = run_import(tmp_path, [base_row()], name="c.xlsx")
+    assert result.errors[0].startswith("第2行 状态: 系统中该项目已终止，台账状态不能为「空」")
+    assert Project.objects.get().status == Status.TERMINATED
