@@ -1,17 +1,18 @@
 """Admin for projects and the organisation. The state moves only through the transition form here
 (the same service as the pages and the API); history rows are read-only."""
 
-from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
+from django_fsm import ConcurrentTransition
 
 from milestones.models import Node
 from milestones.services import sync_nodes
 
+from .forms import RevertForm, TransitionForm
 from .models import (
     Instruction,
     Leader,
@@ -23,8 +24,8 @@ from .models import (
     Transition,
     TransitionLog,
     Unit,
-    local_today,
 )
+from .selectors import state_transitions
 from .services import TransitionConflict, project_revert_last, project_transition
 
 
@@ -92,19 +93,6 @@ class ProblemInline(admin.TabularInline):
     show_change_link = True
 
 
-class TransitionForm(forms.Form):
-    transition = forms.ChoiceField(label="操作", choices=Transition.choices)
-    effective_date = forms.DateField(label="实际发生日期", initial=local_today, widget=forms.DateInput(attrs={"type": "date"}))
-    reason = forms.CharField(label="原因（暂停、终止必填）", required=False, widget=forms.Textarea(attrs={"rows": 2}))
-    note = forms.CharField(label="说明", required=False, widget=forms.Textarea(attrs={"rows": 2}))
-    land_area = forms.DecimalField(label="用地面积（亩，供地时）", required=False)
-    stats_code = forms.CharField(label="统计库项目代码（入库时）", required=False)
-
-
-class RevertForm(forms.Form):
-    reason = forms.CharField(label="撤销原因", widget=forms.Textarea(attrs={"rows": 2}))
-
-
 @admin.register(Project)
 class ProjectAdmin(admin.ModelAdmin):
     list_display = ["code", "name", "status", "total_investment_display", "responsible_unit", "contact_leader",
@@ -139,35 +127,38 @@ class ProjectAdmin(admin.ModelAdmin):
         extra = [
             path("<int:pk>/transition/", self.admin_site.admin_view(self.transition_view),
                  name="projects_project_transition"),
+            path("<int:pk>/transition/<str:name>/", self.admin_site.admin_view(self.transition_view),
+                 name="projects_project_transition_name"),
             path("<int:pk>/revert/", self.admin_site.admin_view(self.revert_view), name="projects_project_revert"),
         ]
         return extra + super().get_urls()
 
-    def transition_view(self, request, pk):
+    def transition_view(self, request, pk, name=None):
+        """The same short form as the project page (projects.forms.TransitionForm), one transition at
+        a time; without a name, the list of transitions the current state allows."""
         project = get_object_or_404(Project, pk=pk)
         if not self.has_change_permission(request, project):
             return redirect("admin:index")
-        form = TransitionForm(request.POST or None)
+        if name is None or name not in state_transitions(project):
+            choices = [(n, Transition(n).label) for n in state_transitions(project)]
+            return self._form_page(request, project, None, "办理状态变更", choices=choices)
+        form = TransitionForm(request.POST or None, project=project, name=name)
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data
-            fields = {}
-            if data["transition"] == Transition.ACQUIRE_LAND and data["land_area"] is not None:
-                fields["land_area"] = data["land_area"]
-            if data["transition"] == Transition.ENTER_STATISTICS and data["stats_code"]:
-                fields["stats_code"] = data["stats_code"]
             try:
-                project_transition(project=project, name=data["transition"], user=request.user,
-                                   effective_date=data["effective_date"], note=data["note"], reason=data["reason"],
-                                   fields=fields, expected_status=request.POST.get("expected_status"))
+                project_transition(project=project, name=name, user=request.user,
+                                   effective_date=data["effective_date"], note=data["note"],
+                                   reason=data.get("reason", ""), fields=form.transition_fields(),
+                                   expected_status=data["expected_status"] or None)
             except ValidationError as exc:
                 for message in exc.messages:
                     form.add_error(None, message)
-            except TransitionConflict as exc:
-                form.add_error(None, exc.message)
+            except (TransitionConflict, ConcurrentTransition):
+                form.add_error(None, TransitionConflict().message)
             else:
-                messages.success(request, f"{project.code} 已{Transition(data['transition']).label}")
+                messages.success(request, f"{project.code} 已{form.label}")
                 return redirect("admin:projects_project_change", project.pk)
-        return self._form_page(request, project, form, "办理状态变更")
+        return self._form_page(request, project, form, f"办理{form.label}")
 
     def revert_view(self, request, pk):
         project = get_object_or_404(Project, pk=pk)
@@ -185,7 +176,7 @@ class ProjectAdmin(admin.ModelAdmin):
                 return redirect("admin:projects_project_change", project.pk)
         return self._form_page(request, project, form, "撤销最近一次状态变更")
 
-    def _form_page(self, request, project, form, title):
+    def _form_page(self, request, project, form, title, choices=()):
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
@@ -193,6 +184,7 @@ class ProjectAdmin(admin.ModelAdmin):
             "title": f"{title}：{project}",
             "form": form,
             "project": project,
+            "choices": choices,
         }
         return TemplateResponse(request, "admin/projects/project/action_form.html", context)
 

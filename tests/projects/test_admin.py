@@ -1,0 +1,64 @@
+"""Issue 2 item 6: the admin moves a project only through the transition service (guards shown,
+history read-only) and corrects it by an audited revert."""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+
+from projects.models import Status
+from tests.factories import ProjectFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def admin_client(client):
+    user = UserFactory(username="root", is_staff=True, is_superuser=True)
+    client.force_login(user)
+    return client
+
+
+def test_the_admin_lists_the_transitions_of_the_current_state(admin_client):
+    project = ProjectFactory(status=Status.SIGNED)
+    body = admin_client.get(reverse("admin:projects_project_transition", args=[project.pk])).content.decode()
+    assert "供地" in body and "暂停" in body and "投产" not in body
+
+
+def test_the_admin_shows_the_guards_message_and_changes_nothing(admin_client):
+    project = ProjectFactory(status=Status.SIGNED, land_area=None)
+    url = reverse("admin:projects_project_transition_name", args=[project.pk, "acquire_land"])
+    response = admin_client.post(url, {"acquire_land-effective_date": "2026-02-01",
+                                       "acquire_land-expected_status": "signed"})
+    assert response.status_code == 200
+    assert "供地前须填写大于 0 的用地面积（亩）" in response.content.decode()
+    project.refresh_from_db()
+    assert project.status == Status.SIGNED
+
+
+def test_the_admin_records_a_transition_and_reverts_it(admin_client):
+    project = ProjectFactory(status=Status.SIGNED, land_area=None)
+    url = reverse("admin:projects_project_transition_name", args=[project.pk, "acquire_land"])
+    response = admin_client.post(url, {"acquire_land-effective_date": "2026-02-01",
+                                       "acquire_land-land_area": "60",
+                                       "acquire_land-expected_status": "signed"})
+    assert response.status_code == 302
+    project.refresh_from_db()
+    assert (project.status, project.land_area) == (Status.LAND_ACQUIRED, Decimal("60"))
+    assert project.nodes.get(node_type="land").actual_date == datetime.date(2026, 2, 1)
+
+    admin_client.post(reverse("admin:projects_project_revert", args=[project.pk]), {"reason": "录错"})
+    project.refresh_from_db()
+    assert project.status == Status.SIGNED
+    assert list(project.history.values_list("transition", flat=True)) == ["acquire_land", "revert"]
+
+
+def test_the_history_cannot_be_edited_in_the_admin(admin_client):
+    project = ProjectFactory()
+    from projects.services import project_transition
+
+    log = project_transition(project=project, name="acquire_land", effective_date=datetime.date(2026, 2, 1))
+    response = admin_client.post(reverse("admin:projects_transitionlog_change", args=[log.pk]), {"note": "改"})
+    log.refresh_from_db()
+    assert log.note == "" and response.status_code in (200, 403)
