@@ -49,7 +49,7 @@ def _date(value: datetime.date) -> Value:
     return Value(value, output_field=DateField())
 
 
-def _red_before(as_of: datetime.date) -> datetime.date:
+def red_before(as_of: datetime.date) -> datetime.date:
     """A pending node planned before this date is red (overdue by more than 30 days)."""
     return as_of - datetime.timedelta(days=RED_AFTER_DAYS)
 
@@ -78,7 +78,7 @@ def overdue_nodes(*, as_of: datetime.date) -> QuerySet[Node]:
         .annotate(
             overdue_days=DaysBetween(_date(as_of), F("planned_date")),
             light=Case(
-                When(planned_date__lt=_red_before(as_of), then=Value("red")),
+                When(planned_date__lt=red_before(as_of), then=Value("red")),
                 default=Value("yellow"),
                 output_field=CharFieldType(),
             ),
@@ -152,7 +152,7 @@ def annotate_light(queryset: QuerySet[Project], *, as_of: datetime.date) -> Quer
         ),
         light=Case(
             When(~active, then=None),
-            When(oldest_overdue_planned__lt=_red_before(as_of), then=Value("red")),
+            When(oldest_overdue_planned__lt=red_before(as_of), then=Value("red")),
             When(oldest_overdue_planned__isnull=False, then=Value("yellow")),
             default=Value("green"),
             output_field=CharFieldType(),
@@ -165,7 +165,7 @@ def _overdue_project_counts(nodes: QuerySet[Node], as_of: datetime.date, *group_
     qs = nodes.filter(planned_date__lt=as_of)
     aggregates = {
         "late": Count("project", distinct=True),
-        "red": Count("project", distinct=True, filter=Q(planned_date__lt=_red_before(as_of))),
+        "red": Count("project", distinct=True, filter=Q(planned_date__lt=red_before(as_of))),
     }
     if group_by:
         return qs.values(*group_by).annotate(**aggregates).order_by()

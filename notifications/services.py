@@ -389,10 +389,9 @@ def escalate_overdue(*, as_of: datetime.date, projects=None, dry_run: bool = Fal
     `Node.escalated_on` records it. An escalation made while the current planned date was not yet
     red (the date was moved later since) no longer counts, so a re-planned node that turns red again
     is escalated again; an unchanged one never is."""
-    red_before = as_of - datetime.timedelta(days=node_selectors.RED_AFTER_DAYS)
     nodes = (
         node_selectors.overdue_nodes(as_of=as_of)
-        .filter(planned_date__lt=red_before)
+        .filter(planned_date__lt=node_selectors.red_before(as_of))
         .annotate(escalated_gap=DaysBetween(F("escalated_on"), F("planned_date")))
         .filter(Q(escalated_on__isnull=True) | Q(escalated_gap__lte=node_selectors.RED_AFTER_DAYS))
     )
