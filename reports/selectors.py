@@ -139,16 +139,19 @@ def ratio(numerator: int, denominator: int | None) -> float | None:
     return round(numerator / denominator, 4) if denominator else None
 
 
+def highest_first(value) -> tuple:
+    """Sort key: larger values first, None last."""
+    return (value is None, -(value or 0))
+
+
 def competition_rank(items: list[dict], key) -> None:
-    """Sets item["rank"]: 1, 2, 2, 4 … by key descending; items whose key is None rank last."""
-    ordered = sorted(items, key=lambda item: (key(item) is None, -(key(item) or 0)))
+    """Sets item["rank"] on items already in ranking order: 1, 2, 2, 4 … (equal keys share a rank)."""
     previous, rank = object(), 0
-    for position, item in enumerate(ordered, start=1):
+    for position, item in enumerate(items, start=1):
         value = key(item)
         if value != previous:
             rank, previous = position, value
         item["rank"] = rank
-    items.sort(key=lambda item: item["rank"])
 
 
 # --- the 1330 report --------------------------------------------------------------------------
@@ -274,6 +277,7 @@ def task_split(rows_by_level: dict, *, platform_targets) -> list[dict]:
             "counts": item_counts,
             "completion": {level: ratio(item_counts[level], targets[level]) for level in rows_by_level},
         })
+    items.sort(key=lambda item: highest_first(item["completion"]["100m"]))
     competition_rank(items, key=lambda item: item["completion"]["100m"])
     return items
 
@@ -425,8 +429,7 @@ def problem_reply_ranking(*, as_of: datetime.date) -> list[dict]:
          "on_time_rate": ratio(row["on_time"], row["due"])}
         for row in grouped
     ]
-    items.sort(key=lambda item: (item["on_time_rate"] is None, -(item["on_time_rate"] or 0), -item["due"],
-                                 item["unit"]))
+    items.sort(key=lambda item: (*highest_first(item["on_time_rate"]), -item["due"], item["unit"]))
     competition_rank(items, key=lambda item: item["on_time_rate"])
     return items
 
@@ -440,11 +443,7 @@ def unit_light_ranking(*, as_of: datetime.date) -> list[dict]:
         items.append({**row, "total": total, "green_rate": ratio(row["green"], total)})
     score = lambda item: (item["red"], item["yellow"], item["overdue_nodes"])  # noqa: E731
     items.sort(key=lambda item: (tuple(-v for v in score(item)), item["unit"]))
-    previous, rank = None, 0
-    for position, item in enumerate(items, start=1):
-        if score(item) != previous:
-            rank, previous = position, score(item)
-        item["rank"] = rank
+    competition_rank(items, key=score)
     return items
 
 

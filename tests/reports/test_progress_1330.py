@@ -204,3 +204,22 @@ def test_a_level_without_thresholds_counts_nothing(db):
 def test_an_as_of_date_before_the_year_gives_an_empty_year(db):
     report = progress_1330(year=2026, as_of=D(2025, 6, 30))
     assert report["by_month"] == {} and report["time_progress"] == 0.0 and report["counts"]["100m"] == 0
+
+
+def test_task_split_ranks_equal_completions_together_and_no_target_last():
+    """Section 5 (任务分解): rank by ≥1亿 completion, 1, 2, 2, 4 for ties, a platform without a
+    ≥1亿 share last."""
+    from types import SimpleNamespace
+
+    from reports.selectors import task_split
+
+    def target(platform_id, name, share):
+        return SimpleNamespace(platform_id=platform_id, platform=SimpleNamespace(name=name), target_100m=share,
+                               target_1b=0)
+
+    rows = {"100m": [{"platform_id": pid} for pid in (1, 2, 2, 3, 3, 3, 4)], "1b": []}
+    items = task_split(rows, platform_targets=[target(1, "甲", 0), target(2, "乙", 4), target(3, "丙", 3),
+                                               target(4, "丁", 2), target(5, "戊", 2)])
+    assert [(item["platform"], item["completion"]["100m"], item["rank"]) for item in items] == [
+        ("丙", 1.0, 1), ("乙", 0.5, 2), ("丁", 0.5, 2), ("戊", 0.0, 4), ("甲", None, 5),
+    ]
