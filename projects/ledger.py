@@ -427,7 +427,7 @@ class _References:
 def _unknown_name(kind, name, known):
     close = difflib.get_close_matches(name, list(known), n=5, cutoff=0.4)
     hint = f"，相近的有：{'、'.join(close)}" if close else ""
-    return f"系统中没有名为「{name}」的{kind}{hint}（如确为新{kind}，请使用 --create-missing 导入）"
+    return f"系统中没有名为「{name}」的{kind}{hint}（如确为新{kind}，请勾选「自动新建」或在命令行加 --create-missing 后重新导入）"
 
 
 # --- building projects in memory ----------------------------------------------------------------
