@@ -86,6 +86,16 @@ def working_days_before(day: datetime.date, n: int) -> datetime.date:
     return current
 
 
+def working_days_between(start: datetime.date, end: datetime.date) -> int:
+    """Working days from `start` up to, not including, `end` (0 when `end` is not later): the
+    inverse of `working_days_before`, for "still n working days to go" in a reminder."""
+    count, day = 0, start
+    while day < end:
+        count += is_workday(day)
+        day += datetime.timedelta(days=1)
+    return count
+
+
 def first_workday_of_week(day: datetime.date) -> datetime.date | None:
     """Section 6: the first working day of the Monday–Sunday week containing `day` (normally its
     Monday; after 国庆 it may be Thursday); None for a week with no working day at all."""

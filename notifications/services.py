@@ -351,7 +351,7 @@ def send_reminders(*, as_of: datetime.date, projects=None, dry_run: bool = False
         if n is None:
             continue
         directory = directory or Directory()
-        left = _workdays_between(as_of, node.planned_date)
+        left = workdays.working_days_between(as_of, node.planned_date)
         message = Message(
             kind=Kind.REMINDER,
             reason=f"reminder:node={node.pk}:{node.planned_date.isoformat()}:n={n}",
@@ -367,15 +367,6 @@ def send_reminders(*, as_of: datetime.date, projects=None, dry_run: bool = False
         )
         rows += rows_for_unit(message, node.responsible_unit, directory)
     return write_outbox(rows, dry_run=dry_run)
-
-
-def _workdays_between(start: datetime.date, end: datetime.date) -> int:
-    """Working days from `start` up to, not including, `end`."""
-    count, day = 0, start
-    while day < end:
-        count += workdays.is_workday(day)
-        day += datetime.timedelta(days=1)
-    return count
 
 
 # --- escalation (section 7a) --------------------------------------------------------------------

@@ -8,7 +8,13 @@ import pytest
 
 from milestones import workdays
 from milestones.models import CalendarDay
-from milestones.workdays import first_workday_of_week, is_workday, working_days_before, years_without_data
+from milestones.workdays import (
+    first_workday_of_week,
+    is_workday,
+    working_days_before,
+    working_days_between,
+    years_without_data,
+)
 
 D = datetime.date
 
@@ -56,6 +62,14 @@ def test_national_day_2026_with_its_adjusted_sunday_and_saturday():
 
 def test_zero_working_days_before_is_the_day_itself():
     assert working_days_before(D(2026, 3, 2), 0) == D(2026, 3, 2)
+
+
+def test_working_days_between_counts_what_working_days_before_stepped_over():
+    # Across Spring Festival 2026: 2/13 (Friday), 2/14 (调休 Saturday) and 2/24 lie before 2/25.
+    assert working_days_between(D(2026, 2, 13), D(2026, 2, 25)) == 3
+    for n in (1, 3, 10):
+        assert working_days_between(working_days_before(D(2026, 2, 25), n), D(2026, 2, 25)) == n
+    assert working_days_between(D(2026, 2, 25), D(2026, 2, 25)) == 0
 
 
 @pytest.mark.parametrize(
