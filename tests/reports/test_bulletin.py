@@ -8,8 +8,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from projects.models import Problem, ProblemStatus, Status
-from reports.selectors import bulletin_data, bulletin_week
-from tests.factories import ProblemFactory, ProjectFactory, UnitFactory
+from reports.selectors import bulletin_data, bulletin_week, leader_report_data
+from tests.factories import LeaderFactory, ProblemFactory, ProjectFactory, UnitFactory
 
 D = datetime.date
 AS_OF = D(2026, 6, 29)  # Monday
@@ -119,3 +119,20 @@ def _queries(n):
 
 def test_bulletin_query_count_does_not_grow(db):
     assert _queries(3) == _queries(30)
+
+
+def _leader_queries(leader, n):
+    unit = UnitFactory(name=f"责任单位{n}")
+    for i in range(n):
+        project = ProjectFactory(code=f"LR{n}-{i}", signing_date=D(2025, 6, 1), status=Status.SIGNED,
+                                 contact_leader=leader, responsible_unit=unit)
+        problem(project, unit, D(2026, 6, 1))
+    with CaptureQueriesContext(connection) as captured:
+        leader_report_data(leader=leader, as_of=AS_OF)
+    return len(captured)
+
+
+def test_leader_report_query_count_does_not_grow(db):
+    """Common rules: the leader report's queries do not grow with the number of contact projects."""
+    leader = LeaderFactory(name="测试副市长")
+    assert _leader_queries(leader, 3) == _leader_queries(leader, 30)

@@ -2,6 +2,7 @@
 
 import datetime
 from decimal import Decimal
+from types import SimpleNamespace
 
 import pytest
 from django.db import connection
@@ -9,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 
 from projects.models import Currency, Status
 from reports.models import PlatformTarget, Threshold, YearTarget
-from reports.selectors import progress_1330, time_progress
+from reports.selectors import progress_1330, task_split, time_progress
 from tests.factories import PlatformFactory, ProjectFactory
 
 D = datetime.date
@@ -209,10 +210,6 @@ def test_an_as_of_date_before_the_year_gives_an_empty_year(db):
 def test_task_split_ranks_equal_completions_together_and_no_target_last():
     """Section 5 (任务分解): rank by ≥1亿 completion, 1, 2, 2, 4 for ties, a platform without a
     ≥1亿 share last."""
-    from types import SimpleNamespace
-
-    from reports.selectors import task_split
-
     def target(platform_id, name, share):
         return SimpleNamespace(platform_id=platform_id, platform=SimpleNamespace(name=name), target_100m=share,
                                target_1b=0)
