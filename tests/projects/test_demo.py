@@ -10,9 +10,8 @@ from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 from django.test import override_settings
 
-from milestones.models import Node
+from milestones.selectors import overdue_nodes
 from projects.models import (
-    ACTIVE_STATUSES,
     SIX_CLUSTERS,
     Cluster,
     Currency,
@@ -45,11 +44,6 @@ def load(*args):
     out = io.StringIO()
     call_command("load_demo", *args, stdout=out)
     return out.getvalue()
-
-
-def overdue_nodes(as_of):
-    """Section 4: active project, node not done, planned date before D."""
-    return Node.objects.filter(project__status__in=ACTIVE_STATUSES, actual_date__isnull=True, planned_date__lt=as_of)
 
 
 @override_settings(DEBUG=False)
@@ -89,8 +83,8 @@ def test_states_come_from_transitions_not_from_writing_status():
 def test_some_nodes_are_overdue_red_and_yellow_and_some_projects_suspended_in_the_past():
     load()
     today = datetime.date(2026, 11, 25)
-    days = [(today - node.planned_date).days for node in overdue_nodes(today)]
-    assert any(d > 30 for d in days) and any(1 <= d <= 30 for d in days)
+    lights = {node.light for node in overdue_nodes(as_of=today)}
+    assert lights == {"red", "yellow"}
     suspended = Project.objects.filter(status=Status.SUSPENDED)
     assert suspended.count() >= 2 and all(p.suspended_on < today for p in suspended)
 
@@ -141,5 +135,5 @@ def test_overdue_stays_true_whenever_it_is_loaded(day):
     """The data is built relative to today, so a demo loaded next year still has late projects."""
     with frozen(day):
         load("--force")
-        assert overdue_nodes(day).exists()
+        assert overdue_nodes(as_of=day).exists()
         assert set(Project.objects.values_list("status", flat=True)) == set(Status.values)
