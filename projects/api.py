@@ -253,7 +253,7 @@ class OverdueView(APIView):
     @extend_schema(parameters=[OpenApiParameter("as_of", OpenApiTypes.DATE)], responses={200: OpenApiTypes.OBJECT})
     def get(self, request):
         rows = node_selectors.overdue_rows(as_of=_as_of(request))
-        if selectors.user_role(request.user) == "unit":
+        if not selectors.sees_all_projects(request.user):
             codes = set(selectors.visible_projects(request.user).values_list("code", flat=True))
             rows = [row for row in rows if row["project"] in codes]
         return Response(rows)

@@ -11,6 +11,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from .models import (
     ACTIVE_STATUSES,
+    Leader,
     Problem,
     ProblemStatus,
     Project,
@@ -61,12 +62,17 @@ def is_center(user) -> bool:
 # --- what they see -------------------------------------------------------------------------------
 
 
+def sees_all_projects(user) -> bool:
+    """Issue 5: center, leaders and administrators see every project."""
+    return user_role(user) in (Role.CENTER, Role.LEADER, Role.ADMIN)
+
+
 def visible_projects(user) -> QuerySet[Project]:
     """Issue 5: center, leaders and administrators see every project; a unit user sees the projects
     whose responsible unit is theirs or one of whose nodes their unit owns; anyone else sees none."""
     role = user_role(user)
     projects = Project.objects.all()
-    if role in (Role.CENTER, Role.LEADER, Role.ADMIN):
+    if sees_all_projects(user):
         return projects
     if role == Role.UNIT and user.profile.unit_id is not None:
         from milestones.models import Node
@@ -80,14 +86,29 @@ def visible_projects(user) -> QuerySet[Project]:
 def visible_problems(user) -> QuerySet[Problem]:
     """Problems of the projects the user sees (a unit also sees problems assigned to it)."""
     problems = Problem.objects.all()
-    role = user_role(user)
-    if role in (Role.CENTER, Role.LEADER, Role.ADMIN):
+    if sees_all_projects(user):
         return problems
-    if role == Role.UNIT:
+    if user_role(user) == Role.UNIT:
         return problems.filter(
             Q(project__in=visible_projects(user).values("pk")) | Q(assigned_unit_id=user.profile.unit_id)
         )
     return problems.none()
+
+
+def visible_nodes(user, nodes):
+    """A Node queryset (overdue, due soon …) narrowed to the user's projects. Unchanged for those who
+    see every project, so their lists keep the plain indexed query."""
+    if sees_all_projects(user):
+        return nodes
+    return nodes.filter(project__in=visible_projects(user).values("pk"))
+
+
+def visible_leaders(user) -> QuerySet[Leader]:
+    """Leaders whose report the user may download: a leader their own, the center and admin any."""
+    if user_role(user) == Role.LEADER:
+        leader = user_leader(user)
+        return Leader.objects.filter(pk=leader.pk) if leader else Leader.objects.none()
+    return Leader.objects.all()
 
 
 def contact_projects(user) -> QuerySet[Project]:

@@ -53,13 +53,9 @@ def dashboard(request):
     as_of = local_today()
     user = request.user
     visible = selectors.visible_projects(user)
-    scoped = selectors.user_role(user) == "unit"
     progress = progress_1330(year=as_of.year, as_of=as_of)
-    overdue = node_selectors.overdue_nodes(as_of=as_of)
-    due_soon = node_selectors.due_soon_nodes(as_of=as_of)
-    if scoped:
-        overdue = overdue.filter(project__in=visible.values("pk"))
-        due_soon = due_soon.filter(project__in=visible.values("pk"))
+    overdue = selectors.visible_nodes(user, node_selectors.overdue_nodes(as_of=as_of))
+    due_soon = selectors.visible_nodes(user, node_selectors.due_soon_nodes(as_of=as_of))
     related = ("project", "responsible_unit")
     target = progress["targets"].get("100m") or 0
     context = {
@@ -69,7 +65,7 @@ def dashboard(request):
         "completion_pct": round((progress["completion"].get("100m") or 0) * 100, 1),
         "ahead": (progress["completion"].get("100m") or 0) >= progress["time_progress"],
         "chart": cumulative_chart(by_month=progress["by_month"], target=target, year=as_of.year),
-        "lights": node_selectors.light_counts(as_of=as_of, projects=visible if scoped else None),
+        "lights": node_selectors.light_counts(as_of=as_of, projects=visible),
         "overdue": overdue.select_related(*related)[:10],
         "overdue_total": overdue.count(),
         "due_soon": due_soon.select_related(*related)[:10],

@@ -9,7 +9,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 
 from .. import selectors
-from ..models import Leader, Role, local_today
+from ..models import local_today
 from ..permissions import role_required
 from .common import PDF, XLSX, file_response
 
@@ -29,21 +29,13 @@ def _year(request, as_of):
     return year if 2000 <= year <= 2100 else as_of.year
 
 
-def _leaders_for(user):
-    """Leaders whose report this user may download: their own, or any for center and admin."""
-    if selectors.user_role(user) == Role.LEADER:
-        leader = selectors.user_leader(user)
-        return Leader.objects.filter(pk=leader.pk) if leader else Leader.objects.none()
-    return Leader.objects.all()
-
-
 @role_required(selectors.can_see_reports)
 def reports_page(request):
     as_of = _as_of(request)
     year = _year(request, as_of)
     return render(request, "projects/reports.html", {
         "as_of": as_of, "year": year, "years": range(as_of.year, as_of.year - 6, -1),
-        "leaders": _leaders_for(request.user),
+        "leaders": selectors.visible_leaders(request.user),
     })
 
 
@@ -63,7 +55,7 @@ def report_download(request, report, fmt):
         name = f"重大项目通报_{stamp}"
         content = (bulletin.bulletin_pdf if fmt == "pdf" else xlsx.bulletin_xlsx)(as_of=as_of)
     elif report == "leader":
-        leader = get_object_or_404(_leaders_for(request.user), pk=request.GET.get("leader") or 0)
+        leader = get_object_or_404(selectors.visible_leaders(request.user), pk=request.GET.get("leader") or 0)
         name = f"联系项目报告_{leader.name}_{stamp}"
         render_file = pdf.leader_report_pdf if fmt == "pdf" else xlsx.leader_report_xlsx
         content = render_file(leader=leader, as_of=as_of)
