@@ -94,16 +94,17 @@ def level_q(level_thresholds: dict[str, Decimal]) -> Q:
     return q
 
 
+def qualifies_q(level_thresholds: dict[str, Decimal]) -> Q:
+    """Section 5 apart from the year: manufacturing, its total investment reaching the level's
+    threshold in its own currency, and not terminated."""
+    return Q(is_manufacturing=True) & ~Q(status=Status.TERMINATED) & level_q(level_thresholds)
+
+
 def counted_q(*, year: int, as_of: datetime.date, level_thresholds: dict[str, Decimal]) -> Q:
     """Section 5: a project counts for a level when its signing date falls in the year (up to
-    as_of), it is manufacturing, its total investment reaches the level's threshold in its own
-    currency, and it is not terminated."""
+    as_of) and it qualifies (qualifies_q)."""
     start, end = counting_window(year=year, as_of=as_of)
-    return (
-        Q(signing_date__gte=start, signing_date__lte=end, is_manufacturing=True)
-        & ~Q(status=Status.TERMINATED)
-        & level_q(level_thresholds)
-    )
+    return Q(signing_date__gte=start, signing_date__lte=end) & qualifies_q(level_thresholds)
 
 
 def steps_reached(*, signing_date, actual_dates: dict, by: datetime.date) -> int:
@@ -461,13 +462,12 @@ def bulletin_data(*, as_of: datetime.date) -> dict:
     number of projects."""
     start, end = bulletin_week(as_of)
     thresholds = load_thresholds()
-    manufacturing = Q(is_manufacturing=True) & ~Q(status=Status.TERMINATED)
     signings = (
         Project.objects.filter(signing_date__gte=start, signing_date__lte=end)
         .exclude(status=Status.NEGOTIATING)
         .annotate(
-            is_100m=ExpressionWrapper(manufacturing & level_q(thresholds.get("100m", {})), output_field=BooleanField()),
-            is_1b=ExpressionWrapper(manufacturing & level_q(thresholds.get("1b", {})), output_field=BooleanField()),
+            is_100m=ExpressionWrapper(qualifies_q(thresholds.get("100m", {})), output_field=BooleanField()),
+            is_1b=ExpressionWrapper(qualifies_q(thresholds.get("1b", {})), output_field=BooleanField()),
         )
         .order_by("signing_date", "code")
         .values_list("code", "name", "total_investment", "currency", "cluster", "platform__name",
