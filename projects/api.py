@@ -197,11 +197,6 @@ class ProjectViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cr
             raise _django_errors(exc) from exc
         return self._present(project)
 
-    def update(self, request, *args, **kwargs):
-        if not kwargs.get("partial"):
-            raise PermissionDenied("请使用 PATCH")
-        return super().update(request, *args, **kwargs)
-
     @extend_schema(
         request=TransitionSerializer,
         responses={200: ProjectSerializer, 400: OpenApiTypes.OBJECT, 404: OpenApiTypes.OBJECT,
