@@ -322,7 +322,9 @@ def my_nodes(request):
     related = ("project", "project__contact_leader", "responsible_unit")
     overdue = node_selectors.overdue_nodes(as_of=as_of).filter(responsible_unit=unit).select_related(*related)
     due_soon = node_selectors.due_soon_nodes(as_of=as_of).filter(responsible_unit=unit).select_related(*related)
-    later = selectors.unit_nodes(request.user).filter(planned_date__gt=as_of + datetime.timedelta(days=14))
+    later = selectors.unit_nodes(request.user).filter(
+        planned_date__gt=as_of + datetime.timedelta(days=node_selectors.DUE_SOON_DAYS)
+    )
     problems = _mark_problems(
         list(Problem.objects.filter(assigned_unit=unit).exclude(status=ProblemStatus.RESOLVED)
              .select_related("project").order_by("reply_by")[:50]),
