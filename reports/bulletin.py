@@ -34,7 +34,7 @@ def bulletin_story(data: dict) -> list:
         f"<b>{len(data['new_signings'])}</b>个（其中亿元以上制造业项目{signings_100m}个），完成关键节点"
         f"<b>{len(data['node_completions'])}</b>个。截至{cn_date(as_of)}，在建推进项目红灯<b>{lights['red']}</b>个、"
         f"黄灯<b>{lights['yellow']}</b>个、绿灯<b>{lights['green']}</b>个；逾期节点<b>{len(data['overdue'])}</b>个，"
-        f"逾期未答复问题{len(data['overdue_replies'])}个，超过14天未答复问题{len(data['stale_problems'])}个，"
+        f"逾期未答复问题{len(data['overdue_replies'])}个，提出超过14天未办结问题{len(data['stale_problems'])}个，"
         f"暂停项目{len(data['suspended'])}个。"
     ))
     story += heading("一、本周新签约项目")
@@ -77,7 +77,7 @@ def bulletin_story(data: dict) -> list:
     story.append(overdue_table(data["overdue"]))
     story += heading("六、逾期未答复问题")
     story.append(problem_table(data["overdue_replies"]))
-    story += heading("七、超过14天未答复的问题")
+    story += heading("七、提出超过14天未办结的问题")
     story.append(problem_table(data["stale_problems"]))
     story += heading("八、暂停项目")
     story.append(data_table(

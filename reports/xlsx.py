@@ -182,7 +182,7 @@ def bulletin_xlsx(*, as_of: datetime.date) -> bytes:
     )
     overdue_sheet(workbook, data["overdue"])
     problem_sheet(workbook, "逾期未答复问题", data["overdue_replies"])
-    problem_sheet(workbook, "超14天未答复问题", data["stale_problems"])
+    problem_sheet(workbook, "超14天未办结问题", data["stale_problems"])
     add_table(
         workbook, "暂停项目", ["项目编号", "项目名称", "责任单位", "联系市领导", "暂停前状态", "暂停日期", "已暂停（天）", "暂停原因"],
         [[r["code"], r["name"], r["unit"], r["leader"], r["suspended_from"], r["suspended_on"], r["suspended_days"],

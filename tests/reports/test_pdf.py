@@ -103,7 +103,7 @@ def test_the_bulletin_pdf_of_the_rich_ledger(rich_ledger, poppler):
     assert_fonts_embedded(path)
     text = "\n".join(page_texts(path))
     for heading in ("本周新签约项目", "本周完成关键节点", "各责任单位项目亮灯情况（晾晒）", "问题按时答复情况排名",
-                    "逾期未答复问题", "超过14天未答复的问题", "暂停项目"):
+                    "逾期未答复问题", "提出超过14天未办结的问题", "暂停项目"):
         assert heading in text
     assert "暂停中的纺织项目" in text and "投资方资金未到位" in text
 
