@@ -225,9 +225,3 @@ class InstructForm(forms.Form):
 
 class ResolveForm(forms.Form):
     resolution = forms.CharField(label="解决情况", widget=forms.Textarea(attrs={"rows": 3}))
-
-
-class ReportForm(forms.Form):
-    year = forms.IntegerField(label="年度", min_value=2000, max_value=2100)
-    as_of = forms.DateField(label="截至日期", widget=DATE_INPUT)
-
