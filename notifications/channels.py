@@ -17,8 +17,11 @@ from .models import Channel
 logger = logging.getLogger(__name__)
 
 WEBHOOK_TIMEOUT_SECONDS = 10
-# DingTalk rejects robot messages over 20,000 bytes; WeCom's markdown limit is 4,096 bytes.
+# DingTalk rejects robot messages over 20,000 bytes; WeCom's markdown limit is 4,096 bytes of UTF-8,
+# and a Chinese character takes 3 of them, so 1,500 characters can be too many: both limits apply.
 WEBHOOK_MAX_CHARS = 1500
+WEBHOOK_MAX_BYTES = 4096
+WEBHOOK_CUT_NOTE = "\n……（内容较长，完整清单请登录系统查看）"
 
 
 class DeliveryError(Exception):
@@ -67,9 +70,8 @@ class WebhookChannel:
     def notify(self, notification) -> None:
         if not notification.address:
             raise DeliveryError("no webhook URL")
-        text = notification.body
-        if len(text) > WEBHOOK_MAX_CHARS:
-            text = text[:WEBHOOK_MAX_CHARS].rsplit("\n", 1)[0] + "\n……（内容较长，完整清单请登录系统查看）"
+        heading = f"### {notification.subject}\n\n"  # as long as the "**…**" one of WeCom
+        text = _cut(notification.body, max_bytes=WEBHOOK_MAX_BYTES - len(heading.encode()))
         payload = {
             "msgtype": "markdown",
             "markdown": {"title": notification.subject, "content": f"**{notification.subject}**\n\n{text}",
@@ -93,6 +95,16 @@ class WebhookChannel:
             return
         if isinstance(answer, dict) and answer.get("errcode", 0) not in (0, "0"):
             raise DeliveryError(f"webhook refused: {answer.get('errcode')} {answer.get('errmsg', '')}")
+
+
+def _cut(text: str, *, max_bytes: int) -> str:
+    """`text` as is when it fits WEBHOOK_MAX_CHARS and `max_bytes` (UTF-8), else cut at a line
+    end, with a note to read the rest in the system, so that the whole still fits."""
+    if len(text) <= WEBHOOK_MAX_CHARS and len(text.encode()) <= max_bytes:
+        return text
+    budget = max_bytes - len(WEBHOOK_CUT_NOTE.encode())
+    head = text[:WEBHOOK_MAX_CHARS - len(WEBHOOK_CUT_NOTE)].encode()[:budget].decode("utf-8", "ignore")
+    return head.rsplit("\n", 1)[0] + WEBHOOK_CUT_NOTE
 
 
 CHANNELS = {

@@ -96,6 +96,18 @@ def test_a_long_webhook_message_is_cut_with_a_pointer_to_the_system(robot):
     assert len(text) < 2000 and text.endswith("完整清单请登录系统查看）")
 
 
+def test_a_long_chinese_webhook_message_fits_wecoms_4096_bytes(robot):
+    # 1,500 Chinese characters are about 4,500 bytes of UTF-8: over WeCom's markdown limit.
+    row = outbox_row(channel=Channel.WEBHOOK, address=robot.url)
+    line = "- 嵊州某新能源汽车零部件产业园项目｜供地｜逾期四十五天（红灯）｜市自然资源局"
+    Notification.objects.filter(pk=row.pk).update(body="\n".join([line] * 200))
+    deliver(notification_id=row.pk)
+    markdown = robot.received[0]["markdown"]
+    assert len(markdown["content"].encode()) <= 4096 and len(markdown["text"].encode()) <= 4096
+    assert markdown["content"].endswith("完整清单请登录系统查看）")
+    assert markdown["content"].count(line) >= 30  # cut near the limit (about 115 bytes a line), at a line end
+
+
 def test_writing_the_same_reason_twice_creates_nothing_new(land_unit):
     land_unit.email = "office@example.com"
     land_unit.save()
