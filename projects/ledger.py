@@ -222,12 +222,13 @@ class _CellReader:
         if not text:
             return default
         if text not in allowed:
-            self.bad(header, reason or f"「{text}」不是可选值，应为：{'、'.join(allowed)}")
+            reason = reason or "「{text}」不是可选值，应为：{allowed}"
+            self.bad(header, reason.format(text=text, allowed="、".join(allowed)))
             return default
         return text
 
     def yes_no(self, header, *, default=None):
-        text = self.choice(header, YES_NO, default=None, reason=f"应为「是」或「否」，而不是「{self.text(header)}」")
+        text = self.choice(header, YES_NO, default=None, reason="应为「是」或「否」，而不是「{text}」")
         return default if text is None else YES_NO[text]
 
     def date(self, header):
