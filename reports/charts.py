@@ -9,18 +9,19 @@ from reportlab.graphics.shapes import Drawing, String
 from reportlab.graphics.widgets.markers import makeMarker
 from reportlab.lib import colors
 
+from .selectors import time_progress
+
 ACTUAL_COLOR = colors.HexColor("#C00000")
 PACE_COLOR = colors.HexColor("#1F4E78")
 
 
 def pace_line(*, year: int, target: int) -> list[tuple[float, float]]:
-    """The target's time-progress line (section 5): at the end of month m, target × days so far ÷
-    days in the year — the count a year on pace would have."""
-    days_in_year = 366 if calendar.isleap(year) else 365
+    """The target's time-progress line (section 5): at the end of month m, target × 序时进度 —
+    the count a year on pace would have."""
     points = [(0, 0)]
     for month in range(1, 13):
         end = datetime.date(year, month, calendar.monthrange(year, month)[1])
-        points.append((month, target * end.timetuple().tm_yday / days_in_year))
+        points.append((month, target * time_progress(year=year, as_of=end)))
     return points
 
 
