@@ -8,13 +8,13 @@ from decimal import Decimal
 
 from openpyxl import Workbook
 
-from projects.excel import INTEGER_FORMAT, PERCENT_FORMAT, row_cells, setup_sheet, text_width
+from projects.excel import AMOUNT_FORMAT, INTEGER_FORMAT, PERCENT_FORMAT, row_cells, setup_sheet, text_width
 
 from . import selectors
 from .pdf import LIGHT_LABELS
 
-WAN_FORMAT = {"万元": '#,##0.00##"万元"', "万美元": '#,##0.00##"万美元"'}
-YI_FORMAT = {"万元": '#,##0.00##"亿元"', "万美元": '#,##0.00##"亿美元"'}
+WAN_FORMAT = {"万元": f'{AMOUNT_FORMAT}"万元"', "万美元": f'{AMOUNT_FORMAT}"万美元"'}
+YI_FORMAT = {"万元": f'{AMOUNT_FORMAT}"亿元"', "万美元": f'{AMOUNT_FORMAT}"亿美元"'}
 
 
 def add_table(workbook: Workbook, title: str, headers: list[str], rows: list[list], *,
