@@ -107,7 +107,6 @@ _NODE_FIELDS = ["planned_date", "planned_is_agreed", "actual_date", "responsible
 @dataclass
 class ImportResult:
     dry_run: bool = False
-    rows: int = 0
     errors: list[str] = field(default_factory=list)
     created: list[str] = field(default_factory=list)
     updated: list[str] = field(default_factory=list)
@@ -601,7 +600,6 @@ def import_ledger(*, path_or_file, create_missing=False, dry_run=False, user=Non
     today = today or local_today()
     result = ImportResult(dry_run=dry_run)
     rows = [_parse_row(number, values) for number, values in _read_workbook(path_or_file, result, progress)]
-    result.rows = len(rows)
     if result.errors:
         return result
     _check_duplicate_codes(rows)
