@@ -178,8 +178,12 @@ def write_outbox(rows: list[Notification], *, dry_run: bool = False) -> WriteRes
     new = []
     for row in rows:
         key = (row.reason, row.channel, row.recipient_key)
-        if key not in seen:
-            seen.add(key)
+        # A user reached in two capacities with the same text (an escalation to a leader whose
+        # login is also center staff) is one recipient of section 6's once-per-recipient rule;
+        # different texts (the unit's and the leader's weekly alert) are both kept.
+        same_text = (row.reason, row.channel, row.recipient_id, row.body) if row.recipient_id else key
+        if key not in seen and same_text not in seen:
+            seen.update((key, same_text))
             new.append(row)
     result.created = len(new)
     result.existing = len(rows) - len(new)

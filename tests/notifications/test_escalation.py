@@ -52,6 +52,16 @@ def test_a_node_that_turns_red_goes_to_the_contact_leader_and_the_center_once(le
     assert escalate_overdue(as_of=AS_OF + datetime.timedelta(days=1)).created == 0
 
 
+def test_a_leader_whose_login_is_also_center_staff_gets_the_escalation_once(center_unit):
+    user = UserFactory(username="both", email="both@example.com", role=Role.CENTER, role__unit=center_unit)
+    leader = LeaderFactory(name="兼任领导", user=user)
+    ProjectFactory(contact_leader=leader, planned={"land": days_before(31), **FAR})
+    assert escalate_overdue(as_of=AS_OF).created == 2
+    assert sorted(escalations().values_list("recipient", "channel")) == [
+        (user.pk, Channel.EMAIL), (user.pk, Channel.INBOX)
+    ]
+
+
 def test_a_project_without_a_contact_leader_is_escalated_to_the_center(center_user):
     ProjectFactory(planned={"land": days_before(40), **FAR})
     escalate_overdue(as_of=AS_OF)
