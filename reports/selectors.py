@@ -49,8 +49,7 @@ STEPS = [
     ("in_statistics", NodeType.STATISTICS),
     ("in_production", NodeType.PRODUCTION),
 ]
-STEP_LABELS = {"signed": "签约", "land_acquired": "供地", "started": "开工", "in_statistics": "入库",
-               "in_production": "投产"}
+STEP_LABELS = {key: NodeType(node_type).label for key, node_type in STEPS}
 LAND_STEP = 1  # index of land_acquired in STEPS
 LATER_NODES = [node_type for _, node_type in STEPS[1:]]
 
