@@ -133,6 +133,8 @@ class ImportResult:
             lines.append(f"{verb}新建责任单位：{'、'.join(self.created_units)}")
         if self.created_leaders:
             lines.append(f"{verb}新建联系市领导：{'、'.join(self.created_leaders)}")
+        if self.created_platforms:
+            lines.append(f"{verb}新建所在平台：{'、'.join(self.created_platforms)}")
         return "\n".join(lines)
 
 

@@ -525,3 +525,12 @@ def test_terminated_project_cannot_be_brought_back_by_a_reimport(tmp_path):
     result = run_import(tmp_path, [base_row()], name="c.xlsx")
     assert result.errors[0].startswith("第2行 状态: 系统中该项目已终止，台账状态不能为「空」")
     assert Project.objects.get().status == Status.TERMINATED
+
+
+def test_summary_names_the_platforms_it_created(tmp_path):
+    """所在平台 is free text: an unknown one is created without --create-missing, and the summary
+    says which, so a misspelt platform does not pass unnoticed."""
+    result = run_import(tmp_path, [base_row(所在平台="新建测试园区")])
+    assert result.ok, result.errors
+    assert result.created_platforms == ["新建测试园区"]
+    assert "新建所在平台：新建测试园区" in result.summary()
