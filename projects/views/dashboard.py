@@ -63,7 +63,6 @@ def dashboard(request):
         "progress": progress,
         "time_progress_pct": round(progress["time_progress"] * 100, 1),
         "completion_pct": round((progress["completion"].get("100m") or 0) * 100, 1),
-        "ahead": (progress["completion"].get("100m") or 0) >= progress["time_progress"],
         "chart": cumulative_chart(by_month=progress["by_month"], target=target, year=as_of.year),
         "lights": node_selectors.light_counts(as_of=as_of, projects=visible),
         "overdue": overdue.select_related(*related)[:10],

@@ -36,6 +36,18 @@ def test_every_role_opens_the_common_pages(client, request, role_user, page, pro
     assert response.status_code == 200
 
 
+def test_the_dashboard_says_ahead_or_behind_as_the_1330_report_does(client, center_user, project_a):
+    """Section 5: the count against time progress, in the report's words (reports.selectors.pace)."""
+    from reports.models import YearTarget
+
+    login(client, center_user)
+    body = client.get(reverse("dashboard")).content.decode()
+    assert "慢于序时进度" in body  # nothing signed in 2026 by 30 June
+    YearTarget.objects.filter(year=2026).delete()
+    body = client.get(reverse("dashboard")).content.decode()
+    assert "未设目标" in body and "慢于序时" not in body
+
+
 def test_a_unit_user_sees_only_projects_of_their_unit_in_the_list(client, unit_user, project_a, project_b):
     """Issue 5: a unit user sees projects whose responsible unit is theirs or that have a node they own."""
     body = login(client, unit_user).get(reverse("project_list")).content.decode()
