@@ -363,7 +363,8 @@ def send_reminders(*, as_of: datetime.date, projects=None, dry_run: bool = False
             body=(
                 f"{node.responsible_unit.name}：\n"
                 f"项目「{node.project.code} {node.project.name}」的「{node.get_node_type_display()}」节点"
-                f"计划于 {node.planned_date:%Y-%m-%d} 完成，距今还有 {left} 个工作日。\n"
+                f"计划于 {node.planned_date:%Y-%m-%d} 完成，"
+                f"{f'距今还有 {left} 个工作日' if left else '到期前已没有工作日'}。\n"
                 "请抓紧推进，完成后及时在系统中登记实际日期。"
             ),
             project_id=node.project_id,
@@ -506,7 +507,7 @@ def _node_lines(queryset, *, overdue: bool) -> list[tuple[int | None, int | None
             days, light = rest
             state = f"逾期 {days} 天（{'红灯' if light == 'red' else '黄灯'}）"
         else:
-            state = f"还有 {rest[0]} 天"
+            state = f"还有 {rest[0]} 天" if rest[0] else "今天到期"
         text = f"- {code} {name}｜{NODE_LABELS[node_type]}｜计划 {planned:%Y-%m-%d}｜{state}｜{unit or '未指定'}"
         lines.append((unit_id, leader_id, text))
     return lines

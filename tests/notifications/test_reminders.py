@@ -98,6 +98,12 @@ def test_a_planned_date_moved_inside_the_window_gets_one_catch_up_reminder_at_on
     assert send_reminders(as_of=D(2026, 3, 16)).created == 0
 
 
+def test_a_catch_up_reminder_on_the_planned_date_says_no_working_day_is_left():
+    ProjectFactory(planned={"land": PLANNED, **FAR})
+    send_reminders(as_of=PLANNED)
+    assert "到期前已没有工作日" in reminders().get().body
+
+
 def test_a_node_already_past_its_planned_date_is_not_reminded():
     ProjectFactory(planned={"land": D(2026, 3, 5), **FAR})
     assert send_reminders(as_of=D(2026, 3, 6)).created == 0

@@ -85,6 +85,12 @@ def test_each_unit_gets_its_overdue_and_due_soon_nodes(land_unit, land_user):
     assert weekly().filter(recipient=land_user, channel=Channel.EMAIL).exists()
 
 
+def test_a_node_due_on_the_as_of_date_is_listed_as_due_today(land_unit, land_user):
+    ProjectFactory(code="TODAY", planned={"land": AS_OF, **FAR})
+    weekly_alert(as_of=AS_OF)
+    assert "｜今天到期｜" in body_for(recipient=land_user)
+
+
 def test_each_contact_leader_gets_the_overdue_nodes_of_their_projects_and_their_old_open_problems():
     user = UserFactory(username="leader1", role=Role.LEADER)
     leader = LeaderFactory(name="王副市长", user=user)
