@@ -12,13 +12,11 @@ from ..permissions import role_required
 CHART_W, CHART_H, PAD_L, PAD_B, PAD_T, PAD_R = 640, 240, 36, 28, 16, 12
 
 
-def cumulative_chart(*, by_month: dict, target: int, year: int) -> dict:
+def cumulative_chart(*, cumulative: dict, target: int, year: int) -> dict:
     """Inline-SVG geometry for the cumulative signings against the even pace to the year's target.
     Plain numbers only: the template draws it, so the page needs no chart library."""
-    running, points = 0, []
-    for month_key in sorted(by_month):
-        running += by_month[month_key]
-        points.append((int(month_key[-2:]), running))
+    points = [(int(month_key[-2:]), value) for month_key, value in sorted(cumulative.items())]
+    running = points[-1][1] if points else 0
     top = max([target, running, 1])
     top = top + (-top % 5)  # a round upper tick
     plot_w, plot_h = CHART_W - PAD_L - PAD_R, CHART_H - PAD_T - PAD_B
@@ -63,7 +61,7 @@ def dashboard(request):
         "progress": progress,
         "time_progress_pct": round(progress["time_progress"] * 100, 1),
         "completion_pct": round((progress["completion"].get("100m") or 0) * 100, 1),
-        "chart": cumulative_chart(by_month=progress["by_month"], target=target, year=as_of.year),
+        "chart": cumulative_chart(cumulative=progress["cumulative_by_month"], target=target, year=as_of.year),
         "lights": node_selectors.light_counts(as_of=as_of, projects=visible),
         "overdue": overdue.select_related(*related)[:10],
         "overdue_total": overdue.count(),
