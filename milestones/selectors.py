@@ -7,10 +7,23 @@ late nodes, not the number of projects (the healthchecks `alert_after` pattern, 
 
 import datetime
 
-from django.db.models import Case, Count, F, Func, IntegerField, Q, QuerySet, Value, When
+from django.db.models import (
+    Case,
+    Count,
+    DateField,
+    F,
+    Func,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 from django.db.models import CharField as CharFieldType
 
-from projects.models import ACTIVE_STATUSES, Project, Status
+from projects.models import ACTIVE_STATUSES, Project, Status, Unit
 
 from .models import NODE_ORDER, Node
 
@@ -44,8 +57,6 @@ class DaysBetween(Func):
 
 
 def _date(value: datetime.date) -> Value:
-    from django.db.models import DateField
-
     return Value(value, output_field=DateField())
 
 
@@ -133,8 +144,6 @@ def annotate_light(queryset: QuerySet[Project], *, as_of: datetime.date) -> Quer
 
     The oldest overdue planned date comes from a correlated subquery, part of the same query.
     """
-    from django.db.models import OuterRef, Subquery
-
     oldest = (
         Node.objects.filter(
             project=OuterRef("pk"), actual_date__isnull=True, planned_date__lt=as_of
@@ -194,8 +203,6 @@ def light_counts_by_unit(*, as_of: datetime.date) -> list[dict]:
     Rows: {"unit_id", "unit", "red", "yellow", "green", "overdue_nodes"}, in the units' order;
     units with nothing to count are left out. Four queries whatever the number of projects.
     """
-    from projects.models import Unit
-
     per_unit: dict[int | None, dict] = {}
 
     def row(unit_id):
