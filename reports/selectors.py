@@ -448,9 +448,9 @@ def unit_light_ranking(*, as_of: datetime.date) -> list[dict]:
 
 
 def bulletin_week(as_of: datetime.date) -> tuple[datetime.date, datetime.date]:
-    """The bulletin's week: the 7 days ending on as_of, inclusive. The weekly alert runs on the
-    first working day of a week, so consecutive bulletins tile the calendar with no gap and no
-    overlap however holidays move that day."""
+    """The bulletin's week: the 7 days ending on as_of, inclusive. Consecutive bulletins tile the
+    calendar only while the weekly alert runs on the same weekday: when a holiday moves the first
+    working day (Monday one week, Wednesday the next), two days are left out and then covered twice."""
     return as_of - datetime.timedelta(days=6), as_of
 
 
