@@ -345,7 +345,8 @@ def _read_workbook(path_or_file, result, progress):
                                         start=2):
             if values is None or all(v is None or (isinstance(v, str) and not v.strip()) for v in values):
                 continue
-            yield number, {header: values[index] for index, header in columns if index < len(values)}
+            # Every column of the file, also where this row stops short: only an absent column is absent.
+            yield number, {header: values[index] if index < len(values) else None for index, header in columns}
     finally:
         workbook.close()
 
@@ -601,14 +602,16 @@ def import_ledger(*, path_or_file, create_missing=False, dry_run=False, user=Non
     `第N行 <表头>: <原因>` line per bad cell and, when there is any, nothing was written."""
     today = today or local_today()
     result = ImportResult(dry_run=dry_run)
-    rows = [_parse_row(number, values) for number, values in _read_workbook(path_or_file, result, progress)]
+    cells = list(_read_workbook(path_or_file, result, progress))
     if result.errors:
         return result
-    _check_duplicate_codes(rows)
     with transaction.atomic():
+        existing = _lock_existing(cells)
+        rows = [_parse_row(number, _with_system_values(values, existing)) for number, values in cells]
+        _check_duplicate_codes(rows)
         refs = _References()
         refs.resolve(rows, create_missing=create_missing, result=result)
-        plan = _build(rows, refs=refs, today=today, user=user, result=result, progress=progress)
+        plan = _build(rows, existing=existing, refs=refs, today=today, user=user, result=result, progress=progress)
         errors = sorted(
             (row.number, HEADER_ORDER.get(header, -1), header, reason)
             for row in rows for header, reason in row.errors
@@ -625,6 +628,25 @@ def import_ledger(*, path_or_file, create_missing=False, dry_run=False, user=Non
     return result
 
 
+def _lock_existing(cells):
+    """The projects the ledger's codes name, locked so that a transition made meanwhile in the UI
+    cannot be lost, with their names and nodes (three queries)."""
+    codes = {_CellReader(number, values).text(H_CODE) for number, values in cells}
+    queryset = (Project.objects.select_for_update(of=("self",)).filter(code__in=codes - {""})
+                .select_related("platform", "responsible_unit", "contact_leader").prefetch_related("nodes"))
+    return {project.code: project for project in queryset}
+
+
+def _with_system_values(values, existing):
+    """A column the file leaves out says nothing about an existing project: it keeps what the system
+    has (the cell the export would write), so a partial ledger neither clears a contact leader nor
+    turns an agreed planned date (section 3) back into a derived one, nor resumes a suspended project."""
+    project = existing.get(_CellReader(0, values).text(H_CODE))
+    if project is None:
+        return values
+    return {**dict(zip(HEADERS, _export_row(project), strict=True)), **values}
+
+
 def _check_duplicate_codes(rows):
     first_row = {}
     for row in rows:
@@ -636,14 +658,8 @@ def _check_duplicate_codes(rows):
             first_row[row.code] = row.number
 
 
-def _build(rows, *, refs, today, user, result, progress):
+def _build(rows, *, existing, refs, today, user, result, progress):
     rules = rules_by_type()
-    codes = [row.code for row in rows if row.code]
-    # Lock the rows this import may change, so a transition made meanwhile in the UI cannot be lost.
-    existing = {p.code: p for p in Project.objects.select_for_update().filter(code__in=codes)}
-    nodes_by_project = {}
-    for node in Node.objects.filter(project__code__in=codes):
-        nodes_by_project.setdefault(node.project_id, {})[node.node_type] = node
     plan = _Plan()
     from tqdm import tqdm
 
@@ -656,7 +672,7 @@ def _build(rows, *, refs, today, user, result, progress):
             project = Project(code=row.code, created_by=user)
             nodes, before, node_before = {}, None, {}
         else:
-            nodes = nodes_by_project.get(project.pk, {})
+            nodes = {node.node_type: node for node in project.nodes.all()}
             before = _project_values(project)
             node_before = {node_type: _node_values(node) for node_type, node in nodes.items()}
         row_import = _RowImport(row, project=project, nodes=nodes, refs=refs, rules=rules, today=today, user=user)

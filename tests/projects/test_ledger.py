@@ -534,3 +534,29 @@ def test_summary_names_the_platforms_it_created(tmp_path):
     assert result.ok, result.errors
     assert result.created_platforms == ["新建测试园区"]
     assert "新建所在平台：新建测试园区" in result.summary()
+
+
+def test_a_column_left_out_of_a_reimport_keeps_what_the_system_has(tmp_path):
+    """Section 9 (order free, optional columns) with section 3: a ledger without the 联系市领导,
+    计划开工日期 and 状态 columns updates what it has, and neither clears the contact leader, nor
+    turns the agreed start date back into a derived one, nor resumes the suspended project."""
+    Leader.objects.create(name="市长")
+    first = base_row(联系市领导="市长", 计划开工日期="2027-01-01", 状态="已暂停", 备注="资金未到位")
+    assert run_import(tmp_path, [first], name="a.xlsx").ok
+    headers = [h for h in HEADERS if h not in ("联系市领导", "计划开工日期", "状态", "备注")]
+    path = write_ledger(tmp_path / "b.xlsx", [base_row(项目名称="改名后的项目")], headers=headers)
+    result = import_ledger(path_or_file=path)
+    assert result.ok, result.errors
+    project = Project.objects.get()
+    assert (project.name, project.contact_leader.name, project.status, project.remark) == (
+        "改名后的项目", "市长", Status.SUSPENDED, "资金未到位")
+    start = project.nodes.get(node_type="start")
+    assert (start.planned_date, start.planned_is_agreed) == (D(2027, 1, 1), True)
+
+
+def test_an_empty_cell_still_clears_on_reimport(tmp_path):
+    """Section 9: a column that is there but empty is the ledger's word: no contact leader."""
+    Leader.objects.create(name="市长")
+    assert run_import(tmp_path, [base_row(联系市领导="市长")], name="a.xlsx").ok
+    assert run_import(tmp_path, [base_row(联系市领导=None)], name="b.xlsx").ok
+    assert Project.objects.get().contact_leader is None
