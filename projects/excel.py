@@ -38,13 +38,11 @@ def safe_text(value):
 
 def cell(ws, value, *, number_format=None, bold=False):
     """A cell for `ws.append`: text made safe, dates and amounts with their number format."""
+    result = WriteOnlyCell(ws, value)
     if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        result = WriteOnlyCell(ws, value)
         # Stored as a string and marked "quote prefix", so Excel keeps it text even when edited.
         result.data_type = "s"
         result.quotePrefix = True
-    else:
-        result = WriteOnlyCell(ws, value)
     if number_format is None:
         number_format = default_number_format(value)
     if number_format:
