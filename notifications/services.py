@@ -329,12 +329,10 @@ def _latest_planned_for(as_of: datetime.date, n: int) -> datetime.date:
 
 
 def _only(queryset, projects):
-    """Restrict a node scan to some projects (a Project or a list of ids); a long list scans all
-    instead, which is safe because what the scan writes is keyed and due anyway."""
+    """Restrict a node scan to some projects (a list of ids); a long list scans all instead, which
+    is safe because what the scan writes is keyed and due anyway."""
     if projects is None:
         return queryset
-    if hasattr(projects, "pk"):
-        return queryset.filter(project=projects)
     ids = list(projects)
     return queryset.filter(project_id__in=ids) if len(ids) <= 500 else queryset
 
@@ -462,9 +460,7 @@ def on_project_changed(*, project) -> None:
     """Called by projects.services after every transition and edit, inside its transaction:
     a planned date that moved into the reminder window gets its (catch-up) reminder, and a node
     that is red after the change is escalated now (section 7a "at that moment"), not tomorrow."""
-    as_of = local_today()
-    send_reminders(as_of=as_of, projects=project)
-    escalate_overdue(as_of=as_of, projects=project)
+    on_projects_changed(project_ids=[project.pk])
 
 
 def on_projects_changed(*, project_ids) -> None:
