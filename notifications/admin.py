@@ -4,7 +4,7 @@ from django.contrib import admin, messages
 from django.db import transaction
 from django.utils import timezone
 
-from .models import DeliveryStatus, Notification, ReminderOffset
+from .models import Channel, DeliveryStatus, Notification, ReminderOffset
 from .services import enqueue_pending
 
 
@@ -27,7 +27,7 @@ class NotificationAdmin(admin.ModelAdmin):
 
     @admin.action(description="重新发送（失败或待发送的消息）")
     def retry(self, request, queryset):
-        rows = queryset.exclude(channel=Notification.INBOX).exclude(status=DeliveryStatus.SENT)
+        rows = queryset.exclude(channel=Channel.INBOX).exclude(status=DeliveryStatus.SENT)
         ids = list(rows.values_list("pk", flat=True))
         rows.update(status=DeliveryStatus.PENDING, attempts=0, claimed_until=None, next_attempt_at=timezone.now())
         transaction.on_commit(lambda: enqueue_pending(ids=ids))

@@ -35,7 +35,6 @@ class DeliveryStatus(models.TextChoices):
 
 
 class Notification(models.Model):
-    INBOX = Channel.INBOX
     kind = models.CharField("类型", max_length=16, choices=Kind.choices)
     channel = models.CharField("渠道", max_length=16, choices=Channel.choices)
     # What the message is for, e.g. "reminder:node=12:2026-03-02:n=3"; with the channel and the

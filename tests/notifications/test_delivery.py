@@ -173,3 +173,15 @@ def test_the_inbox_shows_a_users_rows_and_those_written_to_the_unit_before_it_ha
     assert [n.reason for n in inbox_for(user)] == ["reminder:later", "reminder:early"]
     other = UserFactory(username="other", role=Role.UNIT, role__unit=UnitFactory(name="丁单位"))
     assert list(inbox_for(other)) == []
+
+
+def test_the_admin_retry_action_puts_failed_rows_back_but_leaves_inbox_rows(admin_client):
+    failed = outbox_row()
+    Notification.objects.filter(pk=failed.pk).update(status=DeliveryStatus.FAILED, attempts=MAX_ATTEMPTS)
+    inbox = outbox_row(channel=Channel.INBOX, address="")
+    admin_client.post("/admin/notifications/notification/",
+                      {"action": "retry", "_selected_action": [failed.pk, inbox.pk]})
+    failed.refresh_from_db()
+    inbox.refresh_from_db()
+    assert (failed.status, failed.attempts) == (DeliveryStatus.PENDING, 0)
+    assert inbox.status == DeliveryStatus.SENT
