@@ -33,11 +33,16 @@ def redirect_back(request, fallback, *args):
     target = request.POST.get("next") or request.GET.get("next")
     if not (target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()})):
         target = resolve_url(fallback, *args)
+    return redirect_to(request, target)
+
+
+def redirect_to(request, url):
+    """A redirect; an htmx request gets HX-Redirect (htmx does not follow a 302 as a page load)."""
     if is_htmx(request):
         response = HttpResponse(status=204)
-        response["HX-Redirect"] = target
+        response["HX-Redirect"] = url
         return response
-    return redirect(target)
+    return redirect(url)
 
 
 def query_without_page(request) -> str:

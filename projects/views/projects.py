@@ -5,7 +5,7 @@ import datetime
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Count, F, Q
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 from django_fsm import ConcurrentTransition
@@ -26,7 +26,7 @@ from ..services import (
     project_transition,
     project_update,
 )
-from .common import XLSX, attach_errors, file_response, is_htmx, paginate, query_without_page
+from .common import XLSX, attach_errors, file_response, is_htmx, paginate, query_without_page, redirect_to
 
 LIST_RELATED = ("responsible_unit", "contact_leader", "platform")
 
@@ -198,12 +198,7 @@ def project_transition_view(request, code, name):
 
 
 def _to_detail(request, project):
-    url = project_url(project)
-    if is_htmx(request):
-        response = HttpResponse(status=204)
-        response["HX-Redirect"] = url
-        return response
-    return redirect(url)
+    return redirect_to(request, project_url(project))
 
 
 def project_url(project):
