@@ -14,26 +14,9 @@ def days_ago(n):
     return local_today() - datetime.timedelta(days=n)
 
 
-def ensure_reference_data():
-    """Re-seed what the data migrations load when an earlier transactional test flushed it
-    (serialized_rollback restores it only when the test database was serialized at creation)."""
-    import importlib
-
-    from django.apps import apps
-
-    if Unit.objects.filter(name="市自然资源局").exists():
-        return
-    for module in ("projects.migrations.0002_reference_data", "milestones.migrations.0002_deadline_rules",
-                   "reports.migrations.0002_seed_targets"):
-        migration = importlib.import_module(module)
-        seed = getattr(migration, "load", None) or getattr(migration, "seed")
-        seed(apps, None)
-
-
 @pytest.fixture
 def world(db):
     """A small city: two units, a leader with projects, a red project waiting for land."""
-    ensure_reference_data()
     unit_a = UnitFactory(name="市发改局")  # owns no node by default: its scope is its own projects
     unit_b = UnitFactory(name="开发区（高新园区）")
     leader = LeaderFactory(name="李副市长", title="常务副市长")
