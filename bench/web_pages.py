@@ -64,7 +64,6 @@ def populate(count, today, rng):
     projects = list(Project.objects.select_related("responsible_unit"))
     nodes = []
     for project in projects:
-        planned = project.signing_date
         for node_type, months in (("sign", 0), ("land", 6), ("start", 9), ("statistics", 10), ("production", 27)):
             planned = project.signing_date + datetime.timedelta(days=30 * months)
             nodes.append(Node(
