@@ -5,25 +5,20 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from notifications.selectors import inbox_for
+
 from .common import paginate, redirect_back
-
-
-def inbox_queryset(user):
-    """A user's inbox rows, including those addressed to their unit or leader record as a whole."""
-    from notifications.selectors import inbox_for
-
-    return inbox_for(user)
 
 
 def unread_count(user) -> int:
     if not getattr(user, "is_authenticated", False):
         return 0
-    return inbox_queryset(user).filter(read_at__isnull=True).count()
+    return inbox_for(user).filter(read_at__isnull=True).count()
 
 
 @login_required
 def inbox(request):
-    notifications = inbox_queryset(request.user).select_related("project").order_by("-created_at", "-id")
+    notifications = inbox_for(request.user).select_related("project").order_by("-created_at", "-id")
     show = request.GET.get("show", "all")
     if show == "unread":
         notifications = notifications.filter(read_at__isnull=True)
@@ -33,7 +28,7 @@ def inbox(request):
 @require_POST
 @login_required
 def inbox_read(request, pk=None):
-    rows = inbox_queryset(request.user).filter(read_at__isnull=True)
+    rows = inbox_for(request.user).filter(read_at__isnull=True)
     if pk is not None:
         rows = rows.filter(pk=pk)
     rows.update(read_at=timezone.now())
