@@ -434,6 +434,17 @@ class TransitionLog(models.Model):
         return Transition(self.transition).label
 
 
+def last_revertible(history, status):
+    """Section 2's correction undoes the latest transition: the newest history row that is a
+    transition not yet reverted, provided the project is still in the state it led to.
+    `history` is the project's rows, newest first."""
+    for log in history:
+        if log.transition in (TransitionLog.CREATE, TransitionLog.REVERT) or log.reverted_by_id is not None:
+            continue
+        return log if log.target_state == status else None
+    return None
+
+
 class ProgressNote(models.Model):
     """A dated note on how a project is going (进展情况)."""
 

@@ -25,6 +25,7 @@ from .models import (
     Status,
     Transition,
     TransitionLog,
+    last_revertible,
     local_today,
 )
 
@@ -132,13 +133,8 @@ def project_revert_last(*, project: Project, user=None, reason: str) -> Transiti
     if not reason.strip():
         raise TransitionRefused(["撤销须填写原因"])
     locked = Project.objects.select_for_update().get(pk=project.pk)
-    last = (
-        TransitionLog.objects.filter(project=locked, reverted_by__isnull=True)
-        .exclude(transition__in=[TransitionLog.REVERT, TransitionLog.CREATE])
-        .order_by("-id")
-        .first()
-    )
-    if last is None or last.target_state != locked.status:
+    last = last_revertible(locked.history.order_by("-id"), locked.status)
+    if last is None:
         raise TransitionRefused(["没有可撤销的状态变更"])
     node_type = node_services.TRANSITION_NODE.get(last.transition)
     previous_actual = last.previous_values.get("node_actual")
@@ -180,15 +176,17 @@ def _after_change(project):
 
 # --- creating and editing -----------------------------------------------------------------------
 
+# What an edit may change. 项目编号 is not among them: it is how ledgers, reports and the API match
+# a project (section 2), so it is set once, at creation.
 PROJECT_FIELDS = (
-    "code", "name", "investor", "total_investment", "currency", "is_manufacturing", "cluster", "source",
+    "name", "investor", "total_investment", "currency", "is_manufacturing", "cluster", "source",
     "channel", "platform", "responsible_unit", "contact_leader", "needs_new_land", "land_area", "stats_code",
     "remark",
 )
 
 
-def _check_fields(data):
-    unknown = sorted(set(data) - set(PROJECT_FIELDS))
+def _check_fields(data, allowed=PROJECT_FIELDS):
+    unknown = sorted(set(data) - set(allowed))
     if unknown:
         raise ValidationError({key: "该字段不能直接修改" for key in unknown})
 
@@ -203,7 +201,7 @@ def project_create(
     **data,
 ) -> Project:
     """Log a new deal. With a signing date it is signed at once, through the sign guard."""
-    _check_fields(data)
+    _check_fields(data, allowed=("code", *PROJECT_FIELDS))
     project = Project(created_by=user, **data)
     project.full_clean(exclude=["status"])
     project.save()

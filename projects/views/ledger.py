@@ -10,7 +10,7 @@ from ..permissions import role_required
 class LedgerUploadForm(forms.Form):
     file = forms.FileField(label="台账文件（.xlsx）", widget=forms.ClearableFileInput(attrs={"accept": ".xlsx"}))
     dry_run = forms.BooleanField(label="仅检查，不写入（试运行）", required=False, initial=True)
-    create_missing = forms.BooleanField(label="自动新建未知的责任单位、市领导和平台", required=False)
+    create_missing = forms.BooleanField(label="自动新建未知的责任单位和联系市领导（所在平台总是自动新建）", required=False)
 
 
 @role_required(selectors.can_edit)

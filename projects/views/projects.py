@@ -15,7 +15,7 @@ from milestones.models import NODE_ORDER
 
 from .. import selectors
 from ..forms import NoteForm, ProblemForm, ProjectFilter, ProjectForm, RevertForm, TransitionForm
-from ..models import Problem, ProblemStatus, Role, Transition, TransitionLog, Unit, local_today
+from ..models import Problem, ProblemStatus, Role, Transition, Unit, last_revertible, local_today
 from ..permissions import role_required
 from ..services import (
     TransitionConflict,
@@ -124,10 +124,7 @@ def _detail_context(request, project, as_of, *, open_form=None, revert_form=None
         "notes": project.progress_notes.select_related("by", "unit")[:50],
         "can_edit": selectors.can_edit(user, project),
         # Only offered when there is a transition to undo; the service re-checks it under lock.
-        "can_revert": selectors.can_revert(user, project) and any(
-            log.transition not in (TransitionLog.CREATE, TransitionLog.REVERT) and log.reverted_by_id is None
-            for log in history
-        ),
+        "can_revert": selectors.can_revert(user, project) and last_revertible(history, project.status) is not None,
         "revert_form": revert_form or RevertForm(),
         "can_note": selectors.can_add_note(user, project),
         "note_form": NoteForm(),

@@ -268,3 +268,16 @@ def test_an_edit_refuses_fields_it_may_not_change():
 
     with pytest.raises(ValidationError):
         project_update(project=ProjectFactory(), signing_date=D(2026, 1, 1))
+
+
+def test_the_project_code_is_stable_after_creation():
+    """Section 2: 项目编号 is how a ledger row, a report line and an API object are matched."""
+    from django.core.exceptions import ValidationError
+
+    from projects.services import project_update
+
+    project = ProjectFactory(code="KEEP-1")
+    with pytest.raises(ValidationError):
+        project_update(project=project, code="OTHER-1")
+    project.refresh_from_db()
+    assert project.code == "KEEP-1"
