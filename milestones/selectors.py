@@ -111,9 +111,13 @@ def due_soon_nodes(*, as_of: datetime.date, days: int = DUE_SOON_DAYS) -> QueryS
     )
 
 
-def overdue_rows(*, as_of: datetime.date) -> list[dict]:
-    """The overdue list as the JSON of DOMAIN.md section 9, most overdue first."""
-    rows = overdue_nodes(as_of=as_of).values_list(
+def overdue_rows(*, as_of: datetime.date, projects: QuerySet[Project] | None = None) -> list[dict]:
+    """The overdue list as the JSON of DOMAIN.md section 9, most overdue first; limited to
+    `projects` when given (a subquery, still one query)."""
+    nodes = overdue_nodes(as_of=as_of)
+    if projects is not None:
+        nodes = nodes.filter(project__in=projects.values("pk"))
+    rows = nodes.values_list(
         "project__code",
         "node_type",
         "planned_date",

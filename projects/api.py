@@ -247,11 +247,8 @@ class OverdueView(APIView):
 
     @extend_schema(parameters=[OpenApiParameter("as_of", OpenApiTypes.DATE)], responses={200: OpenApiTypes.OBJECT})
     def get(self, request):
-        rows = node_selectors.overdue_rows(as_of=_as_of(request))
-        if not selectors.sees_all_projects(request.user):
-            codes = set(selectors.visible_projects(request.user).values_list("code", flat=True))
-            rows = [row for row in rows if row["project"] in codes]
-        return Response(rows)
+        scope = None if selectors.sees_all_projects(request.user) else selectors.visible_projects(request.user)
+        return Response(node_selectors.overdue_rows(as_of=_as_of(request), projects=scope))
 
 
 class Report1330View(APIView):
