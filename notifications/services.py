@@ -45,6 +45,7 @@ logger = logging.getLogger(__name__)
 DEFAULT_REMINDER_OFFSETS = (10, 3)  # section 6; the ReminderOffset table overrides them
 # Rows are handed to the broker at commit; the sweep only looks at them after this grace period.
 SWEEP_GRACE = datetime.timedelta(minutes=2)
+RETRY_TOLERANCE = datetime.timedelta(seconds=5)  # a countdown may fire a little before its time
 CLAIM_SECONDS = 300  # a worker that dies mid-send releases its row after this
 MAX_ATTEMPTS = 8
 BACKOFF_BASE_SECONDS = 60
@@ -240,8 +241,11 @@ def deliver(*, notification_id: int) -> Delivery:
     from . import channels
 
     now = timezone.now()
+    # A retry is due only at its next attempt time. Both the task's own retry and the sweep fire
+    # then; whichever comes second finds the row sent, or failed again and not yet due.
+    due = Q(attempts=0) | Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now + RETRY_TOLERANCE)
     claimed = (
-        Notification.objects.filter(pk=notification_id, status=DeliveryStatus.PENDING)
+        Notification.objects.filter(due, pk=notification_id, status=DeliveryStatus.PENDING)
         .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
         .update(claimed_until=now + datetime.timedelta(seconds=CLAIM_SECONDS), attempts=F("attempts") + 1)
     )

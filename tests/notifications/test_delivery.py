@@ -65,7 +65,9 @@ def test_a_failed_send_stays_pending_with_the_error_and_an_exponential_backoff(r
     assert [services.backoff_seconds(n) for n in (1, 2, 3, 7, 8)] == [60, 120, 240, 3600, 3600]
 
 
-def test_a_task_retried_after_a_failed_send_delivers_once(robot):
+def test_a_task_retried_after_a_failed_send_delivers_once(robot, monkeypatch):
+    # Eager mode runs the retry at once, ignoring its countdown; treat it as due.
+    monkeypatch.setattr(services, "RETRY_TOLERANCE", datetime.timedelta(hours=2))
     robot.answers = [(200, {"errcode": 310000, "errmsg": "keywords not in content"})]
     row = outbox_row(channel=Channel.WEBHOOK, address=robot.url)
     result = tasks.deliver_notification.apply(args=[row.pk])  # eager: the retry runs at once
@@ -81,11 +83,22 @@ def test_a_task_retried_after_a_failed_send_delivers_once(robot):
 
 def test_after_the_last_attempt_the_row_is_marked_failed(robot):
     row = outbox_row(channel=Channel.WEBHOOK, address=robot.url)
-    Notification.objects.filter(pk=row.pk).update(attempts=MAX_ATTEMPTS - 1)
+    Notification.objects.filter(pk=row.pk).update(attempts=MAX_ATTEMPTS - 1, next_attempt_at=None)
     robot.answers = [(503, {})]
     assert deliver(notification_id=row.pk).status == "failed"
     row.refresh_from_db()
     assert row.status == DeliveryStatus.FAILED
+
+
+def test_a_failed_row_is_not_tried_again_before_its_next_attempt_time(robot):
+    """Section 6: the task's own retry and the sweep both fire at the next attempt time; an early
+    or second call must not spend another attempt."""
+    robot.answers = [(503, {})]
+    row = outbox_row(channel=Channel.WEBHOOK, address=robot.url)
+    assert deliver(notification_id=row.pk).status == "retry"
+    assert deliver(notification_id=row.pk).status == "skipped"
+    row.refresh_from_db()
+    assert row.attempts == 1 and len(robot.received) == 1
 
 
 def test_a_long_webhook_message_is_cut_with_a_pointer_to_the_system(robot):
