@@ -23,7 +23,7 @@ from projects.models import Currency, Leader, Platform, Project, Status, Transit
 
 pytestmark = pytest.mark.django_db
 
-SAMPLE = Path(__file__).resolve().parents[2].parent / "shared/data/sample_ledger.xlsx"
+SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample_ledger.xlsx"
 D = datetime.date
 TODAY = D(2026, 11, 25)
 
@@ -63,7 +63,7 @@ def nothing_written():
     return Project.objects.count() == 0 and TransitionLog.objects.count() == 0 and Node.objects.count() == 0
 
 
-# --- the shared sample --------------------------------------------------------------------------
+# --- the sample ledger (tests/data/sample_ledger.xlsx) -----------------------------------------
 
 
 @pytest.fixture
