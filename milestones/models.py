@@ -4,6 +4,7 @@ from django.db import models
 from django.db.models import Q
 
 from projects.models import Project, Unit
+from projects.validation import NODE_DATE_MAX, RULE_MONTHS_MAX, date_in_window, in_choices, rule_months_validators
 
 
 class NodeType(models.TextChoices):
@@ -31,7 +32,7 @@ class DeadlineRule(models.Model):
         blank=True,
         help_text="计划日期从该节点起算；该节点不适用时（如无需新供地）再向前找",
     )
-    months = models.PositiveSmallIntegerField("默认间隔（月）", default=0)
+    months = models.PositiveSmallIntegerField("默认间隔（月）", default=0, validators=rule_months_validators)
     default_unit = models.ForeignKey(
         Unit, verbose_name="默认责任单位", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -42,6 +43,10 @@ class DeadlineRule(models.Model):
     class Meta:
         verbose_name = verbose_name_plural = "节点规则"
         ordering = ["id"]
+        constraints = [
+            # Bounded so that derived planned dates stay inside Node's window (projects.validation).
+            models.CheckConstraint(condition=Q(months__lte=RULE_MONTHS_MAX), name="deadline_rule_months_sane"),
+        ]
 
     def __str__(self):
         return f"{self.get_node_type_display()}：{self.get_after_display() or '—'} 后 {self.months} 个月"
@@ -65,6 +70,13 @@ class Node(models.Model):
         ordering = ["project", "id"]
         constraints = [
             models.UniqueConstraint(fields=["project", "node_type"], name="node_one_per_type"),
+            models.CheckConstraint(condition=in_choices("node_type", NodeType), name="node_type_valid"),
+            # Agreed and actual dates are entered within DATE_MIN..DATE_MAX (projects.validation);
+            # a derived planned date may run up to the deadline rules' durations past DATE_MAX.
+            models.CheckConstraint(
+                condition=date_in_window("planned_date", maximum=NODE_DATE_MAX) & date_in_window("actual_date"),
+                name="node_dates_in_window",
+            ),
         ]
         indexes = [
             # The overdue and due-soon scans only ever look at nodes not yet done.

@@ -1,6 +1,9 @@
 """Writes to nodes. Called by projects.services inside the caller's transaction."""
 
+from django.core.exceptions import ValidationError
+
 from projects.models import Project
+from projects.validation import date_problem
 
 from .dates import add_months
 from .models import NODE_ORDER, DeadlineRule, Node, NodeType
@@ -74,6 +77,10 @@ def sync_nodes(*, project: Project, agreed_dates: dict[str, object] | None = Non
     the date is derived again), set actual dates, assign owners, and re-derive planned dates."""
     rules = rules if rules is not None else rules_by_type()
     agreed_dates = agreed_dates or {}
+    problems = [f"{NodeType(node_type).label}计划日期：{date_problem(day)}"
+                for node_type, day in agreed_dates.items() if date_problem(day)]
+    if problems:
+        raise ValidationError({"planned_dates": problems})
     actual_dates = actual_dates or {}
     existing = {n.node_type: n for n in project.nodes.all()} if project.pk else {}
     wanted = applicable_node_types(project)

@@ -5,8 +5,6 @@ Out-of-scope objects are absent from the queryset, so they answer 404; an in-sco
 may not change answers 403.
 """
 
-import datetime
-
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django_fsm import ConcurrentTransition
 from drf_spectacular.types import OpenApiTypes
@@ -24,6 +22,7 @@ from milestones.models import NODE_ORDER, NodeType
 from . import selectors
 from .forms import ProjectFilter
 from .models import Leader, Platform, Project, Transition, Unit, local_today
+from .params import date_param, year_param
 from .permissions import CanEditProjects, CanSeeReports, HasRole
 from .services import (
     TRANSITION_FIELDS,
@@ -33,8 +32,23 @@ from .services import (
     project_transition,
     project_update,
 )
+from .validation import TEXT_MAX_LENGTH
 
 # --- serializers ---------------------------------------------------------------------------------
+
+
+class StrictFieldsMixin:
+    """Refuse body keys the serializer does not write (unknown, or read-only such as `status`):
+    ignoring them silently let a client believe it had changed a project's state."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, dict):
+            writable = {name for name, field in self.fields.items() if not field.read_only}
+            refused = sorted(str(key) for key in data if key not in writable)
+            if refused:
+                raise ApiValidationError({key: ["不能写入该字段（未知或只读）"] for key in refused})
+        return super().to_internal_value(data)
+
 
 
 class NodeSerializer(serializers.Serializer):
@@ -46,7 +60,7 @@ class NodeSerializer(serializers.Serializer):
     responsible_unit = serializers.CharField(source="responsible_unit.name", allow_null=True, default=None)
 
 
-class ProjectSerializer(serializers.ModelSerializer):
+class ProjectSerializer(StrictFieldsMixin, serializers.ModelSerializer):
     """What a project looks like to API clients; units, leaders and platforms by name (as the ledger)."""
 
     responsible_unit = serializers.SlugRelatedField(slug_field="name", queryset=Unit.objects.all(),
@@ -93,12 +107,12 @@ class ProjectDetailSerializer(ProjectSerializer):
         return NodeSerializer(nodes, many=True).data
 
 
-class TransitionSerializer(serializers.Serializer):
+class TransitionSerializer(StrictFieldsMixin, serializers.Serializer):
     effective_date = serializers.DateField(help_text="事件实际发生日期")
     fields = serializers.DictField(required=False, default=dict,
                                    help_text="该操作可同时填写的字段，如供地的 land_area、入库的 stats_code")
-    note = serializers.CharField(required=False, allow_blank=True, default="")
-    reason = serializers.CharField(required=False, allow_blank=True, default="")
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=TEXT_MAX_LENGTH)
+    reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=TEXT_MAX_LENGTH)
     # A plain string (not a second enum of the status choices): any other value simply conflicts.
     expected_status = serializers.CharField(required=False, allow_null=True,
                                             help_text="乐观并发：项目须仍处于该状态（status 的取值），否则 409")
@@ -125,6 +139,9 @@ def _transition_fields(name, raw: dict) -> dict:
             errors[field_name] = f"{Transition(name).label}时不能填写该字段"
             continue
         field = Project._meta.get_field(field_name)
+        if isinstance(raw_value, (dict, list)):
+            errors[field_name] = "应为单个值"
+            continue
         try:
             if field.is_relation:
                 values[field_name] = None if raw_value in (None, "") else Unit.objects.get(name=raw_value)
@@ -230,16 +247,6 @@ class ProjectViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cr
         return self._present(project)
 
 
-def _as_of(request) -> datetime.date:
-    raw = request.query_params.get("as_of")
-    if not raw:
-        return local_today()
-    try:
-        return datetime.date.fromisoformat(raw)
-    except ValueError:
-        raise ApiValidationError({"as_of": "日期格式应为 YYYY-MM-DD"}) from None
-
-
 class OverdueView(APIView):
     """DOMAIN.md section 9's overdue list, limited to the caller's projects."""
 
@@ -248,7 +255,8 @@ class OverdueView(APIView):
     @extend_schema(parameters=[OpenApiParameter("as_of", OpenApiTypes.DATE)], responses={200: OpenApiTypes.OBJECT})
     def get(self, request):
         scope = None if selectors.sees_all_projects(request.user) else selectors.visible_projects(request.user)
-        return Response(node_selectors.overdue_rows(as_of=_as_of(request), projects=scope))
+        as_of = date_param(request.query_params, "as_of", default=local_today())
+        return Response(node_selectors.overdue_rows(as_of=as_of, projects=scope))
 
 
 class Report1330View(APIView):
@@ -263,9 +271,6 @@ class Report1330View(APIView):
     def get(self, request):
         from reports.selectors import progress_1330
 
-        as_of = _as_of(request)
-        try:
-            year = int(request.query_params.get("year") or as_of.year)
-        except ValueError:
-            raise ApiValidationError({"year": "年度应为整数"}) from None
+        as_of = date_param(request.query_params, "as_of", default=local_today())
+        year = year_param(request.query_params, "year", default=as_of.year)
         return Response(progress_1330(year=year, as_of=as_of))

@@ -22,6 +22,7 @@ from .models import (
     Unit,
 )
 from .services import TRANSITION_FIELDS
+from .validation import DATE_MAX, DATE_MIN, TEXT_MAX_LENGTH
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 LIGHT_CHOICES = [("red", "红灯"), ("yellow", "黄灯"), ("green", "绿灯")]
@@ -38,6 +39,12 @@ class NullsLastOrdering(django_filters.OrderingFilter):
         return F(name).desc(nulls_last=True) if value.startswith("-") else F(name).asc(nulls_last=True)
 
 
+class YearFilter(django_filters.NumberFilter):
+    """A whole year within the date window: `?year=1e5` or `99999` would overflow the year lookup."""
+
+    field_class = forms.IntegerField
+
+
 class ProjectFilter(django_filters.FilterSet):
     """The 台账 filters. The queryset given must already carry `light` (milestones.annotate_light)."""
 
@@ -52,7 +59,8 @@ class ProjectFilter(django_filters.FilterSet):
                                               label="联系市领导", empty_label="全部领导")
     platform = django_filters.ModelChoiceFilter(queryset=Platform.objects.all(), label="所在平台",
                                                 empty_label="全部平台")
-    year = django_filters.NumberFilter(field_name="signing_date", lookup_expr="year", label="签约年份")
+    year = YearFilter(field_name="signing_date", lookup_expr="year", label="签约年份",
+                      min_value=DATE_MIN.year, max_value=DATE_MAX.year)
     amount = django_filters.ChoiceFilter(choices=AMOUNT_CHOICES,
                                          method="filter_amount", label="投资规模", empty_label="全部规模")
     ordering = NullsLastOrdering(
@@ -157,8 +165,10 @@ class TransitionForm(forms.Form):
     """The short form behind a transition button: the effective date, the fields the step needs, a note."""
 
     effective_date = forms.DateField(label="实际日期", widget=DATE_INPUT)
-    reason = forms.CharField(label="原因", required=False, widget=forms.Textarea(attrs={"rows": 2}))
-    note = forms.CharField(label="备注", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    reason = forms.CharField(label="原因", required=False, max_length=TEXT_MAX_LENGTH,
+                             widget=forms.Textarea(attrs={"rows": 2}))
+    note = forms.CharField(label="备注", required=False, max_length=TEXT_MAX_LENGTH,
+                           widget=forms.Textarea(attrs={"rows": 2}))
     expected_status = forms.CharField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args, project, name, **kwargs):

@@ -43,6 +43,7 @@ from projects.models import (
     local_today,
 )
 from projects.services import _snapshot
+from projects.validation import date_problem, text_problem, value_errors
 
 logger = logging.getLogger(__name__)
 
@@ -608,6 +609,8 @@ def import_ledger(*, path_or_file, create_missing=False, dry_run=False, user=Non
     with transaction.atomic():
         existing = _lock_existing(cells)
         rows = [_parse_row(number, _with_system_values(values, existing)) for number, values in cells]
+        for row in rows:
+            _check_cells(row)
         _check_duplicate_codes(rows)
         refs = _References()
         refs.resolve(rows, create_missing=create_missing, result=result)
@@ -647,6 +650,31 @@ def _with_system_values(values, existing):
     return {**dict(zip(HEADERS, _export_row(project), strict=True)), **values}
 
 
+# Where a project field comes from in the ledger, to report projects.validation's findings by header.
+FIELD_HEADERS = {
+    "code": H_CODE, "name": H_NAME, "investor": H_INVESTOR, "total_investment": H_AMOUNT,
+    "currency": H_AMOUNT_UNIT, "is_manufacturing": H_MANUFACTURING, "cluster": H_CLUSTER, "source": H_SOURCE,
+    "channel": H_CHANNEL, "needs_new_land": H_NEEDS_LAND, "land_area": H_LAND_AREA, "signing_date": H_SIGNING,
+    "stats_code": H_STATS_CODE, "remark": H_REMARK, "status_reason": H_REMARK,
+}
+
+
+def _check_cells(row):
+    """docs/DOMAIN.md section 12 for what is not a project field (names that may be created, node
+    dates), before any unit, leader or platform is made from the row. The project's own fields are
+    checked after the row is applied (projects.validation.value_errors, as every way in does)."""
+    for header, attribute in ((H_PLATFORM, "platform"), (H_UNIT, "unit"), (H_LEADER, "leader")):
+        problem = text_problem(getattr(row, attribute))
+        if problem:
+            row.errors.append((header, problem))
+            setattr(row, attribute, "")
+    dates = [(H_SIGNING, row.signing_date), *((PLANNED_HEADERS[t], d) for t, d in row.planned.items()),
+             *((ACTUAL_HEADERS[t], d) for t, d in row.actual.items())]
+    for header, day in dates:
+        if date_problem(day):
+            row.errors.append((header, date_problem(day)))
+
+
 def _check_duplicate_codes(rows):
     first_row = {}
     for row in rows:
@@ -677,6 +705,8 @@ def _build(rows, *, existing, refs, today, user, result, progress):
             node_before = {node_type: _node_values(node) for node_type, node in nodes.items()}
         row_import = _RowImport(row, project=project, nodes=nodes, refs=refs, rules=rules, today=today, user=user)
         row_import.apply()
+        for field_name, messages in value_errors(project).items():
+            row.errors.extend((FIELD_HEADERS.get(field_name, H_STATUS), message) for message in messages)
         if row.errors:
             continue
         if is_new:

@@ -12,6 +12,26 @@ from django.db import models
 from django.db.models import Q
 from django_fsm import GET_STATE, ConcurrentTransitionMixin, FSMField, FSMModelMixin, transition
 
+from .validation import (
+    AMOUNT_MAX,
+    CODE_MAX_LENGTH,
+    CODE_PATTERN,
+    DATE_MAX,
+    DATE_MESSAGE,
+    DATE_MIN,
+    LAND_AREA_MAX,
+    amount_validators,
+    code_validators,
+    date_in_window,
+    date_validators,
+    in_choices,
+    land_area_validators,
+    line_validators,
+    one_line,
+    text_ok,
+    text_validators,
+)
+
 
 # --- Reference data ----------------------------------------------------------------------------
 
@@ -19,7 +39,7 @@ from django_fsm import GET_STATE, ConcurrentTransitionMixin, FSMField, FSMModelM
 class Unit(models.Model):
     """A responsible unit (责任单位)."""
 
-    name = models.CharField("单位名称", max_length=64, unique=True)
+    name = models.CharField("单位名称", max_length=64, unique=True, validators=line_validators)
     is_investment_center = models.BooleanField(
         "是否招商投资中心", default=False, help_text="招商中心接收全量清单与汇总"
     )
@@ -30,6 +50,7 @@ class Unit(models.Model):
     class Meta:
         verbose_name = verbose_name_plural = "责任单位"
         ordering = ["sort_order", "name"]
+        constraints = [models.CheckConstraint(condition=one_line("name"), name="unit_name_one_line")]
 
     def __str__(self):
         return self.name
@@ -38,8 +59,8 @@ class Unit(models.Model):
 class Leader(models.Model):
     """A city leader (联系市领导); matched by name, which may be a title such as 常务副市长."""
 
-    name = models.CharField("姓名或职务", max_length=64, unique=True)
-    title = models.CharField("职务", max_length=64, blank=True)
+    name = models.CharField("姓名或职务", max_length=64, unique=True, validators=line_validators)
+    title = models.CharField("职务", max_length=64, blank=True, validators=line_validators)
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL,
         verbose_name="登录账号",
@@ -53,6 +74,7 @@ class Leader(models.Model):
     class Meta:
         verbose_name = verbose_name_plural = "联系市领导"
         ordering = ["sort_order", "name"]
+        constraints = [models.CheckConstraint(condition=one_line("name"), name="leader_name_one_line")]
 
     def __str__(self):
         return self.name
@@ -61,7 +83,7 @@ class Leader(models.Model):
 class Platform(models.Model):
     """Where a project sits (所在平台): 开发区、高新园区、高铁新城、乡镇街道 …"""
 
-    name = models.CharField("平台名称", max_length=64, unique=True)
+    name = models.CharField("平台名称", max_length=64, unique=True, validators=line_validators)
     unit = models.ForeignKey(
         Unit,
         verbose_name="平台管理单位",
@@ -74,6 +96,7 @@ class Platform(models.Model):
     class Meta:
         verbose_name = verbose_name_plural = "所在平台"
         ordering = ["name"]
+        constraints = [models.CheckConstraint(condition=one_line("name"), name="platform_name_one_line")]
 
     def __str__(self):
         return self.name
@@ -196,11 +219,13 @@ def _resume_target(project, **kwargs):
 
 
 class Project(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
-    code = models.CharField("项目编号", max_length=32, unique=True)
-    name = models.CharField("项目名称", max_length=200)
-    investor = models.CharField("投资方", max_length=200)
+    code = models.CharField("项目编号", max_length=CODE_MAX_LENGTH, unique=True, validators=code_validators,
+                            help_text="英文字母、数字、“-”和“_”")
+    name = models.CharField("项目名称", max_length=200, validators=line_validators)
+    investor = models.CharField("投资方", max_length=200, validators=line_validators)
     # Amounts are stored in 万 of their own currency; no exchange rate is ever applied (section 5).
-    total_investment = models.DecimalField("总投资（万）", max_digits=18, decimal_places=4, null=True, blank=True)
+    total_investment = models.DecimalField("总投资（万）", max_digits=18, decimal_places=4, null=True, blank=True,
+                                           validators=amount_validators)
     currency = models.CharField("币种", max_length=3, choices=Currency.choices, default=Currency.CNY)
     is_manufacturing = models.BooleanField("是否制造业", null=True, blank=True)
     cluster = models.CharField("产业集群", max_length=16, choices=Cluster.choices, blank=True)
@@ -216,20 +241,21 @@ class Project(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
         Leader, verbose_name="联系市领导", null=True, blank=True, on_delete=models.PROTECT, related_name="projects"
     )
     needs_new_land = models.BooleanField("是否需新供地", default=True)
-    land_area = models.DecimalField("用地面积（亩）", max_digits=12, decimal_places=2, null=True, blank=True)
-    signing_date = models.DateField("签约日期", null=True, blank=True, db_index=True)
-    stats_code = models.CharField("统计库项目代码", max_length=64, blank=True)
-    remark = models.TextField("备注", blank=True)
+    land_area = models.DecimalField("用地面积（亩）", max_digits=12, decimal_places=2, null=True, blank=True,
+                                    validators=land_area_validators)
+    signing_date = models.DateField("签约日期", null=True, blank=True, db_index=True, validators=date_validators)
+    stats_code = models.CharField("统计库项目代码", max_length=64, blank=True, validators=line_validators)
+    remark = models.TextField("备注", blank=True, validators=text_validators)
 
     status = FSMField(
         "状态", default=Status.NEGOTIATING, choices=Status.choices, protected=True, db_index=True
     )
     # The state a suspended project returns to on resume (section 2).
     suspended_from = models.CharField("暂停前状态", max_length=16, choices=Status.choices, blank=True)
-    suspended_on = models.DateField("暂停日期", null=True, blank=True)
-    status_reason = models.TextField("暂停或终止原因", blank=True)
+    suspended_on = models.DateField("暂停日期", null=True, blank=True, validators=date_validators)
+    status_reason = models.TextField("暂停或终止原因", blank=True, validators=text_validators)
     # The effective date of the latest transition: no later event may be dated before it.
-    last_event_date = models.DateField("最近节点日期", null=True, blank=True)
+    last_event_date = models.DateField("最近节点日期", null=True, blank=True, validators=date_validators)
 
     created_at = models.DateTimeField("录入时间", auto_now_add=True)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
@@ -245,6 +271,29 @@ class Project(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
             models.CheckConstraint(
                 condition=Q(total_investment__isnull=True) | Q(total_investment__gt=0),
                 name="project_total_investment_positive",
+            ),
+            # docs/DOMAIN.md section 12, the same rules as the fields' validators (projects.validation).
+            models.CheckConstraint(condition=Q(code__regex=CODE_PATTERN), name="project_code_format"),
+            models.CheckConstraint(condition=one_line("name") & one_line("investor") & one_line("stats_code"),
+                                   name="project_text_one_line"),
+            models.CheckConstraint(condition=text_ok("remark") & text_ok("status_reason"), name="project_text_ok"),
+            models.CheckConstraint(condition=in_choices("currency", Currency), name="project_currency_valid"),
+            models.CheckConstraint(condition=in_choices("cluster", Cluster, blank=True), name="project_cluster_valid"),
+            models.CheckConstraint(condition=in_choices("source", Source, blank=True), name="project_source_valid"),
+            models.CheckConstraint(condition=in_choices("channel", Channel, blank=True), name="project_channel_valid"),
+            models.CheckConstraint(condition=in_choices("status", Status), name="project_status_valid"),
+            models.CheckConstraint(condition=in_choices("suspended_from", Status, blank=True),
+                                   name="project_suspended_from_valid"),
+            models.CheckConstraint(condition=Q(total_investment__isnull=True) | Q(total_investment__lte=AMOUNT_MAX),
+                                   name="project_total_investment_sane"),
+            models.CheckConstraint(
+                condition=Q(land_area__isnull=True) | Q(land_area__gte=0, land_area__lte=LAND_AREA_MAX),
+                name="project_land_area_sane",
+            ),
+            models.CheckConstraint(
+                condition=date_in_window("signing_date") & date_in_window("suspended_on")
+                & date_in_window("last_event_date"),
+                name="project_dates_in_window",
             ),
         ]
 
@@ -320,6 +369,8 @@ class Project(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
     def date_problems(self, effective_date, *, label, today=None):
         if effective_date is None:
             return [f"请填写{label}的实际日期"]
+        if not DATE_MIN <= effective_date <= DATE_MAX:
+            return [f"{label}{DATE_MESSAGE}"]
         today = today or local_today()
         problems = []
         if effective_date > today:
@@ -449,7 +500,7 @@ class ProgressNote(models.Model):
     """A dated note on how a project is going (进展情况)."""
 
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="progress_notes")
-    text = models.TextField("进展情况")
+    text = models.TextField("进展情况", validators=text_validators)
     by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     unit = models.ForeignKey(Unit, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     at = models.DateTimeField("时间", auto_now_add=True)
@@ -494,21 +545,21 @@ def problem_stale_q(as_of) -> Q:
 class Problem(models.Model):
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="problems")
     category = models.CharField("类别", max_length=16, choices=ProblemCategory.choices)
-    description = models.TextField("问题描述")
+    description = models.TextField("问题描述", validators=text_validators)
     raised_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name="提出人", null=True, blank=True, on_delete=models.SET_NULL,
         related_name="+",
     )
-    raised_on = models.DateField("提出日期")
+    raised_on = models.DateField("提出日期", validators=date_validators)
     assigned_unit = models.ForeignKey(
         Unit, verbose_name="交办单位", null=True, blank=True, on_delete=models.PROTECT, related_name="problems"
     )
-    reply_by = models.DateField("答复期限")
+    reply_by = models.DateField("答复期限", validators=date_validators)
     status = models.CharField("状态", max_length=16, choices=ProblemStatus.choices, default=ProblemStatus.OPEN)
-    reply = models.TextField("单位答复", blank=True)
-    replied_on = models.DateField("答复日期", null=True, blank=True)
-    resolution = models.TextField("解决情况", blank=True)
-    resolved_on = models.DateField("解决日期", null=True, blank=True)
+    reply = models.TextField("单位答复", blank=True, validators=text_validators)
+    replied_on = models.DateField("答复日期", null=True, blank=True, validators=date_validators)
+    resolution = models.TextField("解决情况", blank=True, validators=text_validators)
+    resolved_on = models.DateField("解决日期", null=True, blank=True, validators=date_validators)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -516,6 +567,17 @@ class Problem(models.Model):
         ordering = ["-raised_on", "-id"]
         indexes = [
             models.Index(fields=["reply_by"], name="problem_open_reply_by", condition=Q(status="open")),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=in_choices("category", ProblemCategory), name="problem_category_valid"),
+            models.CheckConstraint(condition=in_choices("status", ProblemStatus), name="problem_status_valid"),
+            models.CheckConstraint(
+                condition=date_in_window("raised_on") & date_in_window("reply_by") & date_in_window("replied_on")
+                & date_in_window("resolved_on"),
+                name="problem_dates_in_window",
+            ),
+            models.CheckConstraint(condition=text_ok("description") & text_ok("reply") & text_ok("resolution"),
+                                   name="problem_text_ok"),
         ]
 
     def __str__(self):
@@ -531,7 +593,7 @@ class Instruction(models.Model):
 
     problem = models.ForeignKey(Problem, on_delete=models.CASCADE, related_name="instructions")
     leader = models.ForeignKey(Leader, verbose_name="市领导", on_delete=models.PROTECT, related_name="instructions")
-    text = models.TextField("批示内容")
+    text = models.TextField("批示内容", validators=text_validators)
     by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     at = models.DateTimeField("时间", auto_now_add=True)
 

@@ -28,6 +28,7 @@ from .models import (
     last_revertible,
     local_today,
 )
+from .validation import TEXT_MAX_LENGTH, labelled, text_problem, value_errors
 
 
 class TransitionRefused(ValidationError):
@@ -103,6 +104,11 @@ def project_transition(
     before = _snapshot(locked)
     for field_name, value in fields.items():
         setattr(locked, field_name, value)
+    # The fields a step fills in obey the same rules as the project form (docs/DOMAIN.md section 12).
+    invalid = labelled(value_errors(locked, fields=fields), Project)
+    invalid += _free_text_problems(note=note, reason=reason)
+    if invalid:
+        raise TransitionRefused(invalid)
     reason = reason or (note if name in (Transition.SUSPEND, Transition.TERMINATE) else "")
     problems = locked.transition_problems(name, effective_date=effective_date, reason=reason, today=today)
     if problems:
@@ -125,6 +131,19 @@ def project_transition(
     _after_change(locked)
     _refresh(project, locked)
     return log
+
+
+def _free_text_problems(**texts):
+    """Notes and reasons are stored in the history, which is never edited: check them before."""
+    labels = {"note": "备注", "reason": "原因"}
+    problems = []
+    for key, text in texts.items():
+        problem = text_problem(text, lines=True)
+        if problem:
+            problems.append(f"{labels[key]}{problem}")
+        if len(text) > TEXT_MAX_LENGTH:
+            problems.append(f"{labels[key]}不能超过 {TEXT_MAX_LENGTH} 个字")
+    return problems
 
 
 @transaction.atomic
@@ -256,6 +275,7 @@ def problem_assign(*, problem: Problem, unit, reply_by=None) -> Problem:
     problem.assigned_unit = unit
     if reply_by is not None:
         problem.reply_by = reply_by
+    _check_values(problem, ["reply_by"])
     problem.save(update_fields=["assigned_unit", "reply_by"])
     return problem
 
@@ -269,6 +289,7 @@ def problem_reply(*, problem: Problem, reply: str, replied_on=None) -> Problem:
     problem.reply = reply
     problem.replied_on = replied_on or local_today()
     problem.status = ProblemStatus.REPLIED
+    _check_values(problem, ["reply", "replied_on"])
     problem.save(update_fields=["reply", "replied_on", "status"])
     return problem
 
@@ -280,6 +301,7 @@ def problem_resolve(*, problem: Problem, resolution: str, resolved_on=None) -> P
     problem.resolution = resolution
     problem.resolved_on = resolved_on or local_today()
     problem.status = ProblemStatus.RESOLVED
+    _check_values(problem, ["resolution", "resolved_on"])
     problem.save(update_fields=["resolution", "resolved_on", "status"])
     return problem
 
@@ -288,11 +310,23 @@ def problem_resolve(*, problem: Problem, resolution: str, resolved_on=None) -> P
 def problem_instruct(*, problem: Problem, leader, text: str, user=None) -> Instruction:
     if not text.strip():
         raise ValidationError({"text": "请填写批示内容"})
-    return Instruction.objects.create(problem=problem, leader=leader, text=text, by=user)
+    instruction = Instruction(problem=problem, leader=leader, text=text, by=user)
+    _check_values(instruction)
+    instruction.save()
+    return instruction
 
 
 @transaction.atomic
 def progress_note_add(*, project: Project, text: str, user=None, unit=None) -> ProgressNote:
     if not text.strip():
         raise ValidationError({"text": "请填写进展情况"})
-    return ProgressNote.objects.create(project=project, text=text, by=user, unit=unit)
+    note = ProgressNote(project=project, text=text, by=user, unit=unit)
+    _check_values(note)
+    note.save()
+    return note
+
+
+def _check_values(instance, fields=None):
+    errors = value_errors(instance, fields=fields)
+    if errors:
+        raise ValidationError(errors)

@@ -16,6 +16,7 @@ from milestones.models import NODE_ORDER
 from .. import selectors
 from ..forms import NoteForm, ProblemForm, ProjectFilter, ProjectForm, RevertForm, TransitionForm
 from ..models import Problem, ProblemStatus, Role, Transition, Unit, last_revertible, local_today
+from ..params import check_filter
 from ..permissions import role_required
 from ..services import (
     TransitionConflict,
@@ -50,7 +51,7 @@ def _list_params(request):
 def project_list(request):
     as_of = local_today()
     params = _list_params(request)
-    project_filter = ProjectFilter(params, queryset=_listed(request.user, as_of))
+    project_filter = check_filter(ProjectFilter(params, queryset=_listed(request.user, as_of)))
     page = paginate(request, project_filter.qs)
     context = {
         "filter": project_filter,
@@ -70,7 +71,7 @@ def project_export(request):
 
     from ..ledger import export_ledger
 
-    project_filter = ProjectFilter(_list_params(request), queryset=_listed(request.user, local_today()))
+    project_filter = check_filter(ProjectFilter(_list_params(request), queryset=_listed(request.user, local_today())))
     stream = BytesIO()
     export_ledger(projects_queryset=project_filter.qs, stream=stream)
     return file_response(stream.getvalue(), f"项目台账_{local_today():%Y%m%d}.xlsx", XLSX)

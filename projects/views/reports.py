@@ -3,30 +3,22 @@
 The numbers and the files come from the reports app; this only picks the year, date and format.
 """
 
-import datetime
-
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 
 from .. import selectors
 from ..models import local_today
+from ..params import BadParameter, date_param, id_param, year_param
 from ..permissions import role_required
 from .common import PDF, XLSX, file_response
 
 
 def _as_of(request):
-    try:
-        return datetime.date.fromisoformat(request.GET.get("as_of", ""))
-    except ValueError:
-        return local_today()
+    return date_param(request.GET, "as_of", default=local_today())
 
 
 def _year(request, as_of):
-    try:
-        year = int(request.GET.get("year", ""))
-    except ValueError:
-        return as_of.year
-    return year if 2000 <= year <= 2100 else as_of.year
+    return year_param(request.GET, "year", default=as_of.year)
 
 
 @role_required(selectors.can_see_reports)
@@ -55,7 +47,10 @@ def report_download(request, report, fmt):
         name = f"重大项目通报_{stamp}"
         content = (bulletin.bulletin_pdf if fmt == "pdf" else xlsx.bulletin_xlsx)(as_of=as_of)
     elif report == "leader":
-        leader = get_object_or_404(selectors.visible_leaders(request.user), pk=request.GET.get("leader") or 0)
+        leader_id = id_param(request.GET, "leader")
+        if leader_id is None:
+            raise BadParameter("请选择市领导（参数 leader）")
+        leader = get_object_or_404(selectors.visible_leaders(request.user), pk=leader_id)
         name = f"联系项目报告_{leader.name}_{stamp}"
         render_file = pdf.leader_report_pdf if fmt == "pdf" else xlsx.leader_report_xlsx
         content = render_file(leader=leader, as_of=as_of)
