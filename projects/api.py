@@ -321,12 +321,25 @@ def _if_match(request) -> int | None:
         raise ApiValidationError({"If-Match": "If-Match 应为读取项目时得到的 ETag（版本号）"}) from None
 
 
+class OverdueRowSerializer(serializers.Serializer):
+    """The schema of one overdue row (DOMAIN.md section 9); the rows themselves are plain dicts."""
+
+    project = serializers.CharField()
+    node = serializers.ChoiceField(choices=NODE_ORDER)
+    planned_date = serializers.DateField()
+    overdue_days = serializers.IntegerField()
+    light = serializers.ChoiceField(choices=["red", "yellow"])
+    responsible_unit = serializers.CharField(allow_null=True)
+    contact_leader = serializers.CharField(allow_null=True)
+
+
 class OverdueView(APIView):
     """DOMAIN.md section 9's overdue list, limited to the caller's projects."""
 
     permission_classes = [HasRole]
 
-    @extend_schema(parameters=[OpenApiParameter("as_of", OpenApiTypes.DATE)], responses={200: OpenApiTypes.OBJECT})
+    @extend_schema(parameters=[OpenApiParameter("as_of", OpenApiTypes.DATE)],
+                   responses={200: OverdueRowSerializer(many=True)})
     def get(self, request):
         scope = None if selectors.sees_all_projects(request.user) else selectors.visible_projects(request.user)
         as_of = date_param(request.query_params, "as_of", default=local_today())

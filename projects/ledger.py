@@ -270,12 +270,12 @@ def _parse_row(number, values) -> _Row:
             cells.bad(H_AMOUNT, "必填，不能为空")
     elif amount <= 0:
         cells.bad(H_AMOUNT, "必须大于 0")
+    elif (amount * factor).adjusted() >= 14:  # before quantize, which cannot hold 1e30 to 4 places
+        cells.bad(H_AMOUNT, "数额过大")
     else:
         row.total_investment = (amount * factor).quantize(_AMOUNT_STEP)
         if row.total_investment == 0:
             cells.bad(H_AMOUNT, "必须大于 0")
-        elif row.total_investment.adjusted() >= 14:
-            cells.bad(H_AMOUNT, "数额过大")
     row.is_manufacturing = cells.yes_no(H_MANUFACTURING)
     row.cluster = cells.choice(H_CLUSTER, Cluster.values)
     row.source = cells.choice(H_SOURCE, Source.values)
@@ -603,7 +603,12 @@ def import_ledger(*, path_or_file, create_missing=False, dry_run=False, user=Non
     `第N行 <表头>: <原因>` line per bad cell and, when there is any, nothing was written."""
     today = today or local_today()
     result = ImportResult(dry_run=dry_run)
-    cells = list(_read_workbook(path_or_file, result, progress))
+    try:
+        cells = list(_read_workbook(path_or_file, result, progress))
+    except Exception as exc:  # openpyxl reads rows lazily: a damaged sheet fails here, in many types
+        logger.warning("ledger: cannot read workbook rows: %s", exc)
+        result.errors = [f"无法读取文件（文件已损坏或含有不允许的字符，请另存为 .xlsx 后重试）：{exc}"]
+        return result
     if result.errors:
         return result
     with transaction.atomic():
