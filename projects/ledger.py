@@ -672,6 +672,8 @@ def _check_cells(row):
         problem = text_problem(getattr(row, attribute))
         if problem:
             row.errors.append((header, problem))
+        if any(bad_header == header for bad_header, _ in row.errors):
+            # Refused (too long, control characters): it must not be created by --create-missing either.
             setattr(row, attribute, "")
     dates = [(H_SIGNING, row.signing_date), *((PLANNED_HEADERS[t], d) for t, d in row.planned.items()),
              *((ACTUAL_HEADERS[t], d) for t, d in row.actual.items())]

@@ -5,6 +5,8 @@ conform to the schema. The number of examples per operation is bounded so the ru
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from rest_framework.authtoken.models import Token
 from schemathesis.checks import not_a_server_error
@@ -31,8 +33,15 @@ schema = schemathesis.openapi.from_wsgi("/api/schema/", _wsgi_app())
 
 @pytest.fixture
 def data(db, project_a, project_b, unit_a):
-    """Two projects and a problem, so that requests naming SZ-A or SZ-B reach real rows."""
+    """Two projects and a problem, so that requests naming SZ-A or SZ-B reach real rows. Requests go
+    to the WSGI handler itself, whose request signals would close the test's database connection
+    (on PostgreSQL, inside the test's transaction); Django's own test client unhooks them the same way."""
     ProblemFactory(project=project_a, assigned_unit=unit_a)
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
 
 
 @schema.parametrize()
