@@ -23,6 +23,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from milestones import factor_services
 from milestones import selectors as node_selectors
 from milestones import workdays
 from milestones.models import Node, NodeType
@@ -472,6 +473,8 @@ def on_projects_changed(*, project_ids) -> None:
     as_of = local_today()
     send_reminders(as_of=as_of, projects=project_ids)
     escalate_overdue(as_of=as_of, projects=project_ids)
+    # A moved node date can make a need 逾期未保障 (section 11): its problem opens now, not tomorrow.
+    factor_services.open_overdue_problems(as_of=as_of, projects=project_ids)
 
 
 # --- the weekly alert (section 6) ---------------------------------------------------------------

@@ -3,11 +3,13 @@
 from django.shortcuts import render
 
 from milestones import selectors as node_selectors
+from milestones.factor_selectors import factor_totals
 from reports.selectors import progress_1330
 
 from .. import selectors
 from ..models import local_today
 from ..permissions import role_required
+from .factors import type_cards
 
 CHART_W, CHART_H, PAD_L, PAD_B, PAD_T, PAD_R = 640, 240, 36, 28, 16, 12
 
@@ -72,4 +74,10 @@ def dashboard(request):
         .select_related("responsible_unit", "contact_leader")
         .order_by("-signing_date", "-id")[:8],
     }
+    context["factor_cards"] = factor_cards(user)
     return render(request, "projects/dashboard.html", context)
+
+
+def factor_cards(user) -> list[dict]:
+    """Section 11: per type, the total needed and secured over the active projects in the user's scope."""
+    return type_cards(factor_totals(needs=selectors.visible_factor_needs(user)))
