@@ -41,6 +41,16 @@ def need_set(*, project: Project, factor_type: str, needed, needed_by=None, toda
              rules=None) -> FactorNeed:
     """State (or change) how much of a factor a project needs. `needed_by` is a date set by hand;
     None leaves the date following its node. A change that leaves the need overdue opens its problem."""
+    need = need_write(project=project, factor_type=factor_type, needed=needed, needed_by=needed_by,
+                      keep_date=needed_by is None, rules=rules)
+    open_overdue_problems(as_of=today or local_today(), projects=[project.pk])
+    return need
+
+
+def need_write(*, project: Project, factor_type: str, needed, needed_by=None, keep_date=False,
+               rules=None) -> FactorNeed:
+    """Create or update the (project, type) need in the caller's transaction: the amount, the date
+    set by hand (`keep_date` leaves the current one) and the unit by the type's rule."""
     if factor_type not in FactorType.values:
         raise ValidationError({"factor_type": f"未知的要素类型：{factor_type}"})
     rules = rules if rules is not None else factor_rules()
@@ -49,12 +59,11 @@ def need_set(*, project: Project, factor_type: str, needed, needed_by=None, toda
     if need is None:
         need = FactorNeed(project=project, factor_type=factor_type)
     need.needed = needed
-    if needed_by is not None:
+    if not keep_date:
         need.needed_by_set = needed_by
     need.responsible_unit = factor_unit(project, rules.get(factor_type))
     need.full_clean(exclude=["project"])
     need.save()
-    open_overdue_problems(as_of=today or local_today(), projects=[project.pk])
     return need
 
 
@@ -84,6 +93,12 @@ def need_record_secured(*, need: FactorNeed, amount, secured_on: datetime.date, 
     if errors:
         raise ValidationError(errors)
     return _add_record(need=need, amount=amount, secured_on=secured_on, document=document.strip(), user=user)
+
+
+def record_difference(*, need, amount, secured_on, document, user=None) -> FactorSecured:
+    """The ledger import's record: the difference between the sheet's 已保障量 and the system's,
+    which may be negative (a correction is a new record, never an edit of an old one)."""
+    return _add_record(need=need, amount=amount, secured_on=secured_on, document=document, user=user)
 
 
 def _add_record(*, need, amount, secured_on, document, user=None) -> FactorSecured:

@@ -3,16 +3,18 @@ from django.urls import include, path
 from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import SimpleRouter
 
-from . import api
+from . import api, api_factors
 from .views import dashboard, factors, inbox, ledger, problems, projects, reports
 
 router = SimpleRouter()
 router.register("projects", api.ProjectViewSet, basename="api-project")
+router.register("factors", api_factors.FactorNeedViewSet, basename="api-factor")
 
 api_urls = [
     path("auth/token/", obtain_auth_token, name="api_token"),
     path("overdue/", api.OverdueView.as_view(), name="api_overdue"),
     path("reports/1330/", api.Report1330View.as_view(), name="api_report_1330"),
+    path("reports/factors/", api_factors.ReportFactorsView.as_view(), name="api_report_factors"),
     path("", include(router.urls)),
 ]
 

@@ -1,16 +1,13 @@
-"""The 要素保障 report (DOMAIN.md section 11) as PDF and Excel, from milestones.factor_selectors.report_factors,
-so the command, the page and the files cannot disagree."""
+"""The 要素保障 report (DOMAIN.md section 11) as PDF, from milestones.factor_selectors.report_factors, so the
+command, the page and the files cannot disagree (the Excel workbook is in reports/xlsx.py). The bulletin
+reuses `factor_section`."""
 
 import datetime
 
-from openpyxl import Workbook
-
 from milestones.factor_selectors import report_factors
 from milestones.models import FACTOR_ORDER, FACTOR_UNITS, FactorType
-from projects.excel import AMOUNT_FORMAT, PERCENT_FORMAT
 
 from .pdf import cn_date, data_table, heading, paragraph, pct, render, short_date, bulletin_header
-from .xlsx import add_table, new_workbook, to_bytes
 
 
 def amount(value) -> str:
@@ -47,14 +44,14 @@ def need_table(items: list[dict], *, overdue: bool):
         [[i, r["project"], r["name"], r["type_label"], f"{amount(r['needed'])}{r['measure']}", amount(r["secured"]),
           amount(r["gap"]), short_date(r["needed_by"]), r["days"] if overdue else -r["days"], r["responsible_unit"] or "—"]
          for i, r in enumerate(items, start=1)],
-        [0.05, 0.1, 0.19, 0.06, 0.13, 0.08, 0.08, 0.11, 0.08, 0.12], wrap=(2, 4, 9),
+        [0.05, 0.1, 0.17, 0.06, 0.155, 0.08, 0.08, 0.105, 0.085, 0.115], wrap=(2, 4, 9),
     )
 
 
-def factor_section(report: dict, *, numbered: tuple[str, str, str] = ("一", "二", "三")) -> list:
+def factor_section(report: dict, *, numbered: tuple[str, str, str] = ("一", "二", "三"), separator: str = "、") -> list:
     """The 要素保障 section: totals per type, then the overdue and at-risk needs. The bulletin reuses it."""
     story = [paragraph(summary_sentence(report))]
-    story += heading(f"{numbered[0]}、要素保障总体情况")
+    story += heading(f"{numbered[0]}{separator}要素保障总体情况")
     story.append(data_table(
         ["要素", "单位", "需求量", "已保障", "缺口", "保障率"],
         [[label, unit, amount(needed), amount(secured), amount(gap), pct(rate)]
@@ -63,9 +60,9 @@ def factor_section(report: dict, *, numbered: tuple[str, str, str] = ("一", "�
     ))
     story.append(paragraph("注：统计已签约至已入库的在建推进项目；缺口为各项需求未保障部分之和（超额保障不抵减其他项目缺口）。",
                            "note"))
-    story += heading(f"{numbered[1]}、逾期未保障")
+    story += heading(f"{numbered[1]}{separator}逾期未保障")
     story.append(need_table(report["overdue"], overdue=True))
-    story += heading(f"{numbered[2]}、30天内需保障（预警）")
+    story += heading(f"{numbered[2]}{separator}30天内需保障（预警）")
     story.append(need_table(report["at_risk"], overdue=False))
     return story
 
@@ -75,25 +72,3 @@ def factors_pdf(*, as_of: datetime.date) -> bytes:
     story = bulletin_header(title="嵊州市重大项目要素保障情况", issue=f"截至{cn_date(as_of)}", date=as_of)
     story += factor_section(report)
     return render(story, title="嵊州市重大项目要素保障情况")
-
-
-def factor_sheets(workbook: Workbook, report: dict, *, prefix: str = "") -> None:
-    add_table(workbook, f"{prefix}要素汇总", ["要素", "单位", "需求量", "已保障", "缺口", "保障率"],
-              totals_rows(report["totals"]), widths=[10, 12, 16, 16, 16, 10],
-              formats={2: AMOUNT_FORMAT, 3: AMOUNT_FORMAT, 4: AMOUNT_FORMAT, 5: PERCENT_FORMAT})
-    for key, title, label in (("overdue", "逾期未保障", "逾期天数"), ("at_risk", "30天内需保障", "剩余天数")):
-        add_table(
-            workbook, f"{prefix}{title}",
-            ["项目编号", "项目名称", "要素", "单位", "需求量", "已保障", "缺口", "需保障日期", label, "责任单位"],
-            [[r["project"], r["name"], r["type_label"], r["measure"], r["needed"], r["secured"], r["gap"],
-              datetime.date.fromisoformat(r["needed_by"]), r["days"] if key == "overdue" else -r["days"],
-              r["responsible_unit"]] for r in report[key]],
-            widths=[12, 30, 8, 10, 14, 14, 14, 12, 10, 18],
-            formats={4: AMOUNT_FORMAT, 5: AMOUNT_FORMAT, 6: AMOUNT_FORMAT},
-        )
-
-
-def factors_xlsx(*, as_of: datetime.date) -> bytes:
-    workbook = new_workbook()
-    factor_sheets(workbook, report_factors(as_of=as_of))
-    return to_bytes(workbook)

@@ -56,7 +56,7 @@ def report_download(request, report, fmt):
         content = (bulletin.bulletin_pdf if fmt == "pdf" else xlsx.bulletin_xlsx)(as_of=as_of)
     elif report == "factors":
         name = f"要素保障_截至{stamp}"
-        content = (factors.factors_pdf if fmt == "pdf" else factors.factors_xlsx)(as_of=as_of)
+        content = (factors.factors_pdf if fmt == "pdf" else xlsx.factors_xlsx)(as_of=as_of)
     elif report == "leader":
         leader = get_object_or_404(selectors.visible_leaders(request.user), pk=request.GET.get("leader") or 0)
         name = f"联系项目报告_{leader.name}_{stamp}"

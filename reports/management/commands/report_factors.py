@@ -4,7 +4,8 @@
 from django.core.management.base import BaseCommand
 
 from milestones.factor_selectors import report_factors
-from reports.factors import factors_pdf, factors_xlsx
+from reports.factors import factors_pdf
+from reports.xlsx import factors_xlsx
 
 from ._common import add_output_arguments, parse_as_of, write_result
 
