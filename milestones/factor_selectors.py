@@ -1,7 +1,7 @@
 """Reads about 要素保障 (DOMAIN.md section 11): needed-by dates, 已保障 / 预警 / 逾期未保障, totals.
 
-A need's default needed-by date is its node's planned date, read in the same query (a correlated
-subquery on the unique (project, node_type) index), so it follows every change of the node however
+A need's default needed-by date is its node's planned date, read in the same query (a join on the
+unique (project, node_type) index), so it follows every change of the node however
 the node was changed (a transition, an edit, the ledger import) and nothing has to be kept in sync.
 Every function here is a fixed number of queries, whatever the number of projects.
 """
@@ -15,11 +15,10 @@ from django.db.models import (
     DateField,
     DecimalField,
     F,
+    FilteredRelation,
     IntegerField,
-    OuterRef,
     Q,
     QuerySet,
-    Subquery,
     Sum,
     Value,
     When,
@@ -51,16 +50,25 @@ class FactorStatus:
 AMOUNT = DecimalField(max_digits=18, decimal_places=4)
 
 
-def _planned(node_type: str) -> Subquery:
-    return Subquery(
-        Node.objects.filter(project=OuterRef("project"), node_type=node_type).values("planned_date")[:1],
-        output_field=DateField(),
-    )
+NODE_JOINS = {NodeType.LAND: "land_node", NodeType.START: "start_node", NodeType.PRODUCTION: "production_node"}
+
+
+def _node_joins() -> dict[str, FilteredRelation]:
+    """One LEFT JOIN per node a need may follow, on the unique (project, node_type) index. Joins, not
+    correlated subqueries: the date is referenced by the status, the filter and the ordering, and a
+    subquery is run again at each reference (bench/factors.py: 293 ms at 2,000 projects with them)."""
+    return {alias: FilteredRelation("project__nodes", condition=Q(project__nodes__node_type=node_type))
+            for node_type, alias in NODE_JOINS.items()}
+
+
+def _planned(node_type: str) -> F:
+    return F(f"{NODE_JOINS[node_type]}__planned_date")
 
 
 def default_needed_by() -> Case:
     """Section 11's default needed-by date: the land node's planned date (the start node's where the
-    project needs no new land), the production node's for energy, the start node's for funds."""
+    project needs no new land), the production node's for energy, the start node's for funds.
+    Needs the joins of `_node_joins`."""
     return Case(
         When(factor_type=FactorType.LAND, project__needs_new_land=True, then=_planned(NodeType.LAND)),
         When(factor_type=FactorType.ENERGY, then=_planned(NodeType.PRODUCTION)),
@@ -91,7 +99,7 @@ def status_expression(as_of: datetime.date) -> Case:
 def annotate_needs(needs: QuerySet[FactorNeed], *, as_of: datetime.date) -> QuerySet[FactorNeed]:
     """`needed_by` (set by hand, else the node's planned date), `gap`, `status` and `days` (D − needed-by:
     positive when overdue) on each need."""
-    return needs.annotate(
+    return needs.annotate(**_node_joins()).annotate(
         needed_by=Coalesce(F("needed_by_set"), default_needed_by(), output_field=DateField()),
     ).annotate(
         gap=gap_expression(),
