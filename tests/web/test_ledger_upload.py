@@ -14,22 +14,12 @@ from django.urls import reverse
 from projects import ledger_uploads
 from projects.ledger import HEADERS
 from projects.models import Project
+from tests.projects.test_ledger import base_row as row  # the ledger tests' valid row
 from tests.factories import ProjectFactory
 
 from .conftest import login
 
 pytestmark = pytest.mark.django_db
-
-
-def row(**changes):
-    values = {
-        "项目编号": "SZ2026-9001", "项目名称": "嵊州测试精密机械项目", "投资方": "嵊州测试机械有限公司",
-        "总投资": 20000, "计量单位": "万元", "是否制造业": "是", "产业集群": "高端装备", "项目来源": "外引",
-        "招商方式": "产业链招商", "所在平台": "嵊州经济开发区", "责任单位": "市经信局", "是否需新供地": "是",
-        "用地面积（亩）": 50, "签约日期": "2026-03-01",
-    }
-    values.update(changes)
-    return values
 
 
 def workbook(*rows, name="台账.xlsx"):
