@@ -45,6 +45,9 @@ def describe(entries) -> list[ChangeRow]:
                 model_field = None
             if model_field is not None and not model_field.concrete:
                 continue
+            if model_field is not None and model_field.many_to_one and model_field.related_model._meta.label == (
+                    "projects.Project"):
+                continue  # a node's, problem's or note's project: the page's own
             if model_field is not None and model_field.many_to_one:
                 for value in values:
                     if value not in (None, "", "None"):
