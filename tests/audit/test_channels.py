@@ -24,6 +24,7 @@ from projects.services import (
     project_revert_last,
     project_transition,
     project_update,
+    project_version,
 )
 
 pytestmark = pytest.mark.django_db
@@ -42,7 +43,8 @@ def test_a_page_edit_records_the_user_the_page_channel_and_old_and_new(client, c
     client.force_login(center_user)
     data = {"name": "甲项目（二期）", "investor": "测试投资有限公司", "total_investment": "20000", "currency": "CNY",
             "is_manufacturing": "true", "cluster": "高端装备", "source": "外引", "channel": "产业链招商",
-            "needs_new_land": "on", "land_area": "50", "responsible_unit": unit_a.pk, "planned_land": "2026-05-16"}
+            "needs_new_land": "on", "land_area": "50", "responsible_unit": unit_a.pk, "planned_land": "2026-05-16",
+            "version": project_version(project_a)}
     response = client.post(reverse("project_edit", args=["SZ-A"]), data)
     assert response.status_code == 302, response.content.decode()[:1000]
     entry = last_change(project_a)
@@ -69,7 +71,7 @@ def test_an_admin_rename_of_the_code_leaves_a_trace(client, admin_user, project_
     data = {name: ("" if value is None else value) for name, value in form.initial.items()
             if name in form.fields and not isinstance(value, list)}
     data.update({name: "" for name in form.fields if name not in data})
-    data.update({"code": "SZ-A2", "is_manufacturing": "true", "needs_new_land": "on",
+    data.update({"code": "SZ-A2", "is_manufacturing": "true", "needs_new_land": "on", "version": project_version(project_a),
                  "responsible_unit": project_a.responsible_unit_id, "contact_leader": project_a.contact_leader_id})
     for prefix in ("nodes", "problems", "history"):
         data.update({f"{prefix}-TOTAL_FORMS": 0, f"{prefix}-INITIAL_FORMS": 0})
