@@ -71,7 +71,8 @@ def test_an_admin_rename_of_the_code_leaves_a_trace(client, admin_user, project_
     data = {name: ("" if value is None else value) for name, value in form.initial.items()
             if name in form.fields and not isinstance(value, list)}
     data.update({name: "" for name in form.fields if name not in data})
-    data.update({"code": "SZ-A2", "is_manufacturing": "true", "needs_new_land": "on", "version": project_version(project_a),
+    data.update({"code": "SZ-A2", "is_manufacturing": "true", "needs_new_land": "on",
+                 "version": project_version(project_a),
                  "responsible_unit": project_a.responsible_unit_id, "contact_leader": project_a.contact_leader_id})
     for prefix in ("nodes", "problems", "history"):
         data.update({f"{prefix}-TOTAL_FORMS": 0, f"{prefix}-INITIAL_FORMS": 0})

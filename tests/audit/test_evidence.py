@@ -24,8 +24,9 @@ def instruction(problem_a, leader):
 
 
 def notification(user, project, status):
-    return Notification.objects.create(kind=Kind.REMINDER, channel=Channel.INBOX, reason=f"r:{status}", recipient_key="u",
-                                       recipient=user, subject="提醒", body="内容", project=project, status=status)
+    return Notification.objects.create(kind=Kind.REMINDER, channel=Channel.INBOX, reason=f"r:{status}",
+                                       recipient_key="u", recipient=user, subject="提醒", body="内容", project=project,
+                                       status=status)
 
 
 @pytest.fixture
