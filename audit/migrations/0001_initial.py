@@ -12,7 +12,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('contenttypes', '0002_remove_content_type_name'),
-        ('projects', '0003_problem_replies'),
+        ('projects', '0004_problem_replies'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

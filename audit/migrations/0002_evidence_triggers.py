@@ -36,8 +36,8 @@ def drop(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("audit", "0001_initial"),
-        ("projects", "0003_problem_replies"),
-        ("notifications", "0003_notification_references_protect"),
+        ("projects", "0004_problem_replies"),
+        ("notifications", "0004_notification_references_protect"),
     ]
 
     operations = [migrations.RunPython(create, drop)]

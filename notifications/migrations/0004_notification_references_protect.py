@@ -8,8 +8,8 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('notifications', '0002_defaults_and_schedules'),
-        ('projects', '0003_problem_replies'),
+        ('notifications', '0003_problem_loop_and_cancelled'),
+        ('projects', '0004_problem_replies'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

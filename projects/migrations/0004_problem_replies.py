@@ -27,7 +27,7 @@ def copy_replies_back(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('projects', '0002_reference_data'),
+        ('projects', '0003_profile_user_label'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
