@@ -6,6 +6,7 @@ and queues notifications, all in one transaction.
 """
 
 import datetime
+import hashlib
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -390,9 +391,10 @@ def problem_reply(*, problem: Problem, reply: str, replied_on=None, user=None, u
         problem.replied_on = replied_on
     problem.status = ProblemStatus.REPLIED
     problem.save(update_fields=["replied_on", "status"])
-    # Each reply is its own row now, so its id names it: a reply repeating an earlier text is sent too.
+    # Keyed by the text, so a double-clicked reply is sent once.
     notification_services.problem_replied(
-        problem=problem, reply_key=f"reply{row.pk}", text=reply, unit_name=row.unit.name if row.unit else "",
+        problem=problem, reply_key=hashlib.sha1(reply.encode()).hexdigest()[:16], text=reply,
+        unit_name=row.unit.name if row.unit else "",
     )
     return problem
 
