@@ -133,12 +133,16 @@ def with_thread(problems: QuerySet[Problem]) -> QuerySet[Problem]:
 
 def problem_thread(problem: Problem) -> list[dict]:
     """What was said on a problem in the order it was said (section 7): each reply and each 批示 by
-    the time it was entered, the 办结 last. Reads the prefetched rows of `with_thread`."""
+    the day it was given, the 办结 last. Reads the prefetched rows of `with_thread`."""
+    from django.utils import timezone
+
     said = [{"kind": "reply", "who": reply.unit or "单位", "on": reply.replied_on, "at": reply.at, "text": reply.text,
              "pk": reply.pk} for reply in problem.replies.all()]
-    said += [{"kind": "instruction", "who": ins.leader, "on": ins.at, "at": ins.at, "text": ins.text, "pk": ins.pk}
-             for ins in problem.instructions.all()]
-    said.sort(key=lambda event: (event["at"], event["pk"]))
+    said += [{"kind": "instruction", "who": ins.leader, "on": timezone.localdate(ins.at), "at": ins.at,
+              "text": ins.text, "pk": ins.pk} for ins in problem.instructions.all()]
+    # By the day it happened (a reply may be recorded days later, dated when it was given), then
+    # by when it was entered.
+    said.sort(key=lambda event: (event["on"], event["at"], event["pk"]))
     if problem.resolution:
         said.append({"kind": "resolution", "who": "", "on": problem.resolved_on, "text": problem.resolution})
     return said

@@ -192,3 +192,10 @@ def test_a_problems_thread_reads_in_time_order_and_keeps_every_reply(client, cen
 def login_page(client, user, url):
     client.force_login(user)
     return client.get(url).content.decode()
+
+
+def test_a_reply_recorded_late_stands_by_the_day_it_was_given(client, center_user, leader, leader_user, problem_a):
+    services.problem_instruct(problem=problem_a, leader=leader, text="请加快", user=leader_user)
+    services.problem_reply(problem=problem_a, reply="前天已电话答复", replied_on=TODAY - datetime.timedelta(days=2))
+    page = login_page(client, center_user, reverse("project_detail", args=[problem_a.project.code]))
+    assert page.index("前天已电话答复") < page.index("请加快")
