@@ -8,7 +8,8 @@ from ..permissions import role_required
 
 
 class LedgerUploadForm(forms.Form):
-    file = forms.FileField(label="台账文件（.xlsx）", widget=forms.ClearableFileInput(attrs={"accept": ".xlsx"}))
+    file = forms.FileField(label="台账文件（.xlsx、.xls 或 .csv）",
+                           widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.xls,.csv"}))
     dry_run = forms.BooleanField(label="仅检查，不写入（试运行）", required=False, initial=True)
     create_missing = forms.BooleanField(label="自动新建未知的责任单位和联系市领导（所在平台总是自动新建）", required=False)
 
@@ -21,8 +22,8 @@ def ledger_import(request):
     result = None
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        if not data["file"].name.lower().endswith(".xlsx"):
-            form.add_error("file", "请上传 .xlsx 格式的台账文件")
+        if not data["file"].name.lower().endswith((".xlsx", ".xls", ".csv")):
+            form.add_error("file", "请上传 .xlsx、.xls 或 .csv 格式的台账文件")
         else:
             result = import_ledger(path_or_file=data["file"], create_missing=data["create_missing"],
                                    dry_run=data["dry_run"], user=request.user)

@@ -23,7 +23,7 @@ from projects.models import Currency, Leader, Platform, Project, Status, Transit
 
 pytestmark = pytest.mark.django_db
 
-SAMPLE = Path(__file__).resolve().parents[2].parent / "shared/data/sample_ledger.xlsx"
+SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample_ledger.xlsx"
 D = datetime.date
 TODAY = D(2026, 11, 25)
 
@@ -63,7 +63,7 @@ def nothing_written():
     return Project.objects.count() == 0 and TransitionLog.objects.count() == 0 and Node.objects.count() == 0
 
 
-# --- the shared sample --------------------------------------------------------------------------
+# --- the sample ledger (tests/data/sample_ledger.xlsx) -----------------------------------------
 
 
 @pytest.fixture
@@ -159,7 +159,10 @@ REFUSALS = [
     ("zero amount", {"总投资": 0}, "第2行 总投资: 必须大于 0"),
     ("amount not a number", {"总投资": "两亿"}, "第2行 总投资: 应为数字"),
     ("impossible date", {"签约日期": "2025-02-30"}, "第2行 签约日期: 日期 2025-02-30 不存在"),
-    ("date text", {"签约日期": "2025年3月1日"}, "第2行 签约日期: 「2025年3月1日」不是日期"),
+    ("date text", {"签约日期": "明年3月"}, "第2行 签约日期: 「明年3月」不是日期，应为 Excel 日期或 YYYY-MM-DD、YYYY/M/D"),
+    ("impossible compact date", {"签约日期": "20250230"}, "第2行 签约日期: 日期 20250230 不存在"),
+    ("amount unit disagrees", {"总投资": "6亿元", "计量单位": "万美元"},
+     "第2行 总投资: 金额带的单位「亿元」与计量单位「万美元」不一致"),
     ("start before land", {"实际供地日期": "2026-06-01", "实际开工日期": "2026-05-01"},
      "第2行 实际开工日期: 开工日期 2026-05-01 不能早于上一节点日期 2026-06-01"),
     ("land before signing", {"实际供地日期": "2026-02-01"},
