@@ -920,31 +920,80 @@ def _notify(projects):
 
 # --- export -------------------------------------------------------------------------------------
 
-_COLUMN_WIDTHS = {H_CODE: 14, H_NAME: 36, H_INVESTOR: 30, H_REMARK: 30, H_UNIT: 18, H_PLATFORM: 14,
-                  H_LEADER: 18, H_STATS_CODE: 18}
+# The export is a document people print and hand around, and still the import's format: a title
+# and a note row above the header row (the import skips them), the read-only columns beside the
+# code and name, every planned date with the derived ones marked 推算 (they stay derived on import).
+EXPORT_HEADERS = [H_CODE, H_NAME, *READ_ONLY_HEADERS, *[h for h in HEADERS if h not in (H_CODE, H_NAME)]]
+EXPORT_TITLE = "嵊州市重大项目台账"
+EXPORT_NOTE = (f"说明：灰色并注明「{DERIVED_MARK}」的计划日期由系统按规则推算，导入时仍按推算处理；"
+               f"{'、'.join(READ_ONLY_HEADERS)}为只读列，导入时忽略；状态列只填在谈、已暂停、已终止，其余由实际日期决定。")
+EXPORT_HEADER_ROW = 3
+DERIVED_DATE_FORMAT = f'yyyy-mm-dd"（{DERIVED_MARK}）"'
+LIGHT_TEXT = {"red": "红灯", "yellow": "黄灯", "green": "绿灯"}
+# Narrow enough that the 29 columns stay legible on one A3 page width.
+_COLUMN_WIDTHS = {H_CODE: 14, H_NAME: 30, H_INVESTOR: 26, H_REMARK: 24, H_UNIT: 16, H_PLATFORM: 14,
+                  H_LEADER: 18, H_STATS_CODE: 16, H_CURRENT_STATUS: 8, H_LIGHT: 8, H_OVERDUE_DAYS: 8,
+                  H_MANUFACTURING: 6, H_NEEDS_LAND: 6, H_SOURCE: 6, H_AMOUNT_UNIT: 8,
+                  **{h: 17 for h in PLANNED_HEADERS.values()}}
+_EXPORT_FORMATS = {H_AMOUNT: excel.AMOUNT_FORMAT, H_LAND_AREA: excel.AREA_FORMAT, H_OVERDUE_DAYS: excel.INTEGER_FORMAT}
 
 
-def export_ledger(*, projects_queryset, stream) -> int:
-    """Write `projects_queryset` as a ledger workbook to `stream` in the import format, so that
-    export → import round-trips: amounts in 万元/万美元, real date cells, planned dates only where
-    agreed (derived ones stay derived), 状态 only for 在谈/已暂停/已终止. Three queries whatever
-    the number of projects. Returns the number of projects written."""
+def export_ledger(*, projects_queryset, stream, as_of=None) -> int:
+    """Write `projects_queryset` as the printable ledger to `stream`, in the import's format so
+    that export → import changes nothing: amounts in 万元/万美元, real date cells, derived planned
+    dates marked 推算, 状态 only for 在谈/已暂停/已终止 (the rest follows from the actual dates).
+    A3 landscape, fitted to the width, header rows repeated on each page, panes frozen. Three
+    queries whatever the number of projects. Returns the number of projects written."""
+    as_of = as_of or local_today()
     workbook = openpyxl.Workbook(write_only=True)
     sheet = workbook.create_sheet("项目台账")
-    excel.setup_sheet(sheet, HEADERS, widths=[_COLUMN_WIDTHS.get(h, excel.text_width(h, minimum=12))
-                                              for h in HEADERS])
-    formats = {HEADER_ORDER[H_AMOUNT]: excel.AMOUNT_FORMAT, HEADER_ORDER[H_LAND_AREA]: excel.AREA_FORMAT}
-    count = 0
+    excel.set_column_widths(sheet, [_COLUMN_WIDTHS.get(h, excel.text_width(h, minimum=10)) for h in EXPORT_HEADERS])
+    sheet.freeze_panes = f"C{EXPORT_HEADER_ROW + 1}"  # code and name stay in view
+    excel.print_setup(sheet, title=EXPORT_TITLE, title_rows=f"1:{EXPORT_HEADER_ROW}", paper=excel.PAPER_A3)
+    sheet.append([excel.title_cell(sheet, f"{EXPORT_TITLE}（截至 {as_of:%Y年%m月%d日}）")])
+    sheet.append([excel.note_cell(sheet, EXPORT_NOTE)])
+    last = openpyxl.utils.get_column_letter(len(EXPORT_HEADERS))
+    sheet.merged_cells.add(f"A1:{last}1")
+    sheet.merged_cells.add(f"A2:{last}2")
+    sheet.append(excel.header_cells(sheet, EXPORT_HEADERS))
     queryset = projects_queryset.select_related("platform", "responsible_unit", "contact_leader")
+    if "light" not in queryset.query.annotations:
+        from milestones.selectors import annotate_light
+
+        queryset = annotate_light(queryset, as_of=as_of)
+    count = 0
     # Not .iterator(): it would fetch the nodes once per chunk; 10,000 projects fit in memory.
     for project in queryset.prefetch_related("nodes"):
-        sheet.append(excel.row_cells(sheet, _export_row(project), formats))
+        sheet.append(_export_cells(sheet, project))
         count += 1
     workbook.save(stream)
     return count
 
 
+def _export_cells(sheet, project):
+    values = dict(zip(HEADERS, _export_row(project), strict=True))
+    values[H_CURRENT_STATUS] = Status(project.status).label
+    values[H_LIGHT] = LIGHT_TEXT.get(project.light)
+    values[H_OVERDUE_DAYS] = project.max_overdue_days
+    derived = {}
+    for node in project.nodes.all():
+        header = PLANNED_HEADERS.get(node.node_type)
+        if header and not node.planned_is_agreed and node.planned_date:
+            values[header] = derived[header] = node.planned_date
+    cells = []
+    for header in EXPORT_HEADERS:
+        if header in derived:
+            cells.append(excel.cell(sheet, derived[header], number_format=DERIVED_DATE_FORMAT, font=excel.DERIVED_FONT))
+        elif header == H_LIGHT and project.light:
+            cells.append(excel.light_cell(sheet, values[header], project.light))
+        else:
+            cells.append(excel.cell(sheet, values[header], number_format=_EXPORT_FORMATS.get(header)))
+    return cells
+
+
 def _export_row(project):
+    """The import's cells for `project`, in HEADERS order: what a re-import reads back unchanged
+    (derived planned dates are left out here, so a column missing from a file keeps them derived)."""
     nodes = {node.node_type: node for node in project.nodes.all()}
     sign = nodes.get(NodeType.SIGN)
     signing = project.signing_date
