@@ -1,8 +1,16 @@
-"""Reads of the outbox for the in-app inbox (DOMAIN.md section 6: the inbox channel is always on)."""
+"""Reads of the outbox: the in-app inbox (DOMAIN.md section 6: the inbox channel is always on) and
+what is still waiting to be sent."""
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Min, Q, QuerySet
 
-from .models import Channel, Notification
+from .models import Channel, DeliveryStatus, Notification
+
+
+def waiting(*, now) -> dict:
+    """Pending rows not due yet at `now` (in their grace period after being written, or waiting
+    for a retry): how many, and when the first is due."""
+    return Notification.objects.filter(status=DeliveryStatus.PENDING, next_attempt_at__gt=now).aggregate(
+        count=Count("pk"), first_at=Min("next_attempt_at"))
 
 
 def inbox_for(user) -> QuerySet[Notification]:
