@@ -103,10 +103,10 @@ def test_the_filtered_list_exports_to_excel(client, center_user, project_a, proj
     response = login(client, center_user).get(reverse("project_export") + "?q=甲")
     assert response.status_code == 200
     sheet = openpyxl.load_workbook(io.BytesIO(response.content)).worksheets[0]
-    codes = [row[0] for row in sheet.iter_rows(min_row=2, values_only=True)]
-    headers = [c.value for c in sheet[1]]
+    # The title and the note row come first (issue 10), then the header row.
+    headers = [c.value for c in sheet[3]]
     code_column = headers.index("项目编号")
-    codes = [row[code_column] for row in sheet.iter_rows(min_row=2, values_only=True)]
+    codes = [row[code_column] for row in sheet.iter_rows(min_row=4, values_only=True)]
     assert codes == ["SZ-A"]
 
 
