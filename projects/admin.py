@@ -34,6 +34,8 @@ class GroupRobotForm(forms.ModelForm):
     """The 加签 secret is write-only: never rendered back, kept when the field is left empty,
     removed only on request."""
 
+    # The robots' addresses are https; the explicit scheme also keeps Django 6's default change quiet.
+    webhook_url = forms.URLField(label="群机器人 Webhook", required=False, max_length=500, assume_scheme="https")
     webhook_secret = forms.CharField(
         label="加签密钥", required=False, strip=True, widget=forms.PasswordInput(render_value=False),
         help_text="机器人安全设置为「加签」时填写（钉钉为 SEC 开头的密钥）。保存后不再显示；留空则保持原密钥不变",

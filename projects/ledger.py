@@ -408,10 +408,11 @@ def _check_row_rules(cells):
         cells.bad(ACTUAL_HEADERS[NodeType.STATISTICS], "填写了实际入库日期，必须同时填写统计库项目代码")
 
 
-def _read_workbook(path_or_file, result, progress):
+def _read_workbook(path_or_file, result, progress, skipped_rows):
     """Yield (row number, {header: value}) for the data sheet: the first sheet with the required
     headers (section 9). Title rows above its header row, total rows and empty rows are skipped;
-    what was skipped or interpreted goes to `result.notes`, header problems to `result.errors`."""
+    what was found about the file goes to `result.notes`, the total rows to `skipped_rows` as
+    (row number, note), header problems to `result.errors`."""
     try:
         table = tables.open_table(path_or_file, markers=(DERIVED_MARK,))
     except tables.TableError as exc:
@@ -431,7 +432,7 @@ def _read_workbook(path_or_file, result, progress):
             record = {header: values[index] if index < len(values) else None for index, header in columns}
             total_word = _total_row_word(values, record)
             if total_word:
-                result.notes.append(f"第{number}行为{total_word}行，已跳过")
+                skipped_rows.append((number, f"第{number}行为{total_word}行，已跳过"))
                 continue
             # Every column of the file, also where this row stops short: only an absent column is absent.
             yield number, record
@@ -761,7 +762,8 @@ def import_ledger(*, path_or_file, create_missing=False, dry_run=False, user=Non
     `第N行 <表头>: <原因>` line per bad cell and, when there is any, nothing was written."""
     today = today or local_today()
     result = ImportResult(dry_run=dry_run)
-    cells = list(_read_workbook(path_or_file, result, progress))
+    skipped_rows = []
+    cells = list(_read_workbook(path_or_file, result, progress, skipped_rows))
     if result.errors:
         return result
     with transaction.atomic():
@@ -776,7 +778,9 @@ def import_ledger(*, path_or_file, create_missing=False, dry_run=False, user=Non
             for row in rows for header, reason in row.errors
         )
         result.errors = [f"第{number}行 {header}: {reason}" for number, _, header, reason in errors]
-        result.notes.extend(f"第{row.number}行 {header}: {text}" for row in rows for header, text in row.notes)
+        row_notes = [*skipped_rows, *((row.number, f"第{row.number}行 {header}: {text}")
+                                      for row in rows for header, text in row.notes)]
+        result.notes.extend(text for _, text in sorted(row_notes, key=lambda note: note[0]))
         if result.errors or dry_run:
             # Units, leaders and platforms made for the check are undone with everything else.
             transaction.set_rollback(True)

@@ -44,12 +44,12 @@ def office_rows():
 
 # The notes every office file of these rows gives, after its file-level ones (row numbers count the title row).
 ROW_NOTES = [
-    "第5行为合计行，已跳过",
     "第3行 总投资: 「6亿元」按总投资 6、计量单位「亿元」读取",
     "第3行 签约日期: 「2025.3.1」按 2025-03-01 读取",
     "第3行 计划供地日期: 「2025年9月1日」按 2025-09-01 读取",
     "第3行 实际供地日期: 「20250815」按 2025-08-15 读取",
     "第4行 签约日期: 「2025/4/8」按 2025-04-08 读取",
+    "第5行为合计行，已跳过",
 ]
 HEADER_NOTES = [
     "第1行为标题行，已跳过",
