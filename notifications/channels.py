@@ -109,9 +109,9 @@ class DingTalkFormat:
 
     max_bytes = 20000  # DingTalk refuses a message over 20,000 bytes
 
-    def request(self, *, url, subject, text, robot, now):
+    def request(self, *, url, subject, delivery, text, robot, now):
         heading = f"### {subject}\n\n"
-        body = _cut(text, max_bytes=self.max_bytes - len(heading.encode()))
+        body = _cut(f"> {delivery}\n\n{text}", max_bytes=self.max_bytes - len(heading.encode()))
         if robot.secret:
             timestamp = int(now.timestamp() * 1000)
             url = _with_query(url, timestamp=timestamp, sign=dingtalk_sign(robot.secret, timestamp))
@@ -123,9 +123,9 @@ class WeComFormat:
 
     max_bytes = 4096  # WeCom's markdown content limit, in bytes of UTF-8 (a Chinese character is 3)
 
-    def request(self, *, url, subject, text, robot, now):
+    def request(self, *, url, subject, delivery, text, robot, now):
         heading = f"**{subject}**\n\n"
-        body = _cut(text, max_bytes=self.max_bytes - len(heading.encode()))
+        body = _cut(f"> {delivery}\n\n{text}", max_bytes=self.max_bytes - len(heading.encode()))
         return url, {"msgtype": "markdown", "markdown": {"content": heading + body}}
 
 
@@ -134,10 +134,10 @@ class FeishuFormat:
 
     max_bytes = 18000  # the request body may be 20 KB; room left for the JSON around the text
 
-    def request(self, *, url, subject, text, robot, now):
+    def request(self, *, url, subject, delivery, text, robot, now):
         heading = f"{subject}\n\n"
-        payload = {"msg_type": "text",
-                   "content": {"text": heading + _cut(text, max_bytes=self.max_bytes - len(heading.encode()))}}
+        body = _cut(f"{delivery}\n\n{text}", max_bytes=self.max_bytes - len(heading.encode()))
+        payload = {"msg_type": "text", "content": {"text": heading + body}}
         if robot.secret:
             timestamp = int(now.timestamp())
             payload = {"timestamp": str(timestamp), "sign": feishu_sign(robot.secret, timestamp), **payload}
@@ -158,8 +158,12 @@ class WebhookChannel:
         subject = notification.subject
         if robot.keyword and robot.keyword not in subject:
             subject = f"【{robot.keyword}】{subject}"
+        # A robot has no idempotency key: a message re-sent after a worker died mid-send arrives twice.
+        # The row's id (and which attempt this is) makes such a duplicate visible to the group.
+        delivery = f"消息编号 {notification.pk} · 第 {notification.attempts} 次发送"
         url, payload = ROBOT_FORMATS[robot.kind].request(
-            url=notification.address, subject=subject, text=notification.body, robot=robot, now=timezone.now())
+            url=notification.address, subject=subject, delivery=delivery, text=notification.body, robot=robot,
+            now=timezone.now())
         request = urllib.request.Request(
             url,
             data=json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8"),

@@ -45,7 +45,7 @@ def send(rows):
 def test_dingtalk_with_jiaqian_is_signed_in_the_query_and_sent_its_markdown(robot):
     """DingTalk 加签: timestamp (ms) and sign = URL-encoded base64 HMAC-SHA256 of "timestamp\\nsecret"."""
     unit = robot_unit(robot, "dingtalk", webhook_secret=SECRET)
-    outcome, _ = send(rows_for_unit(MESSAGE, unit, Directory()))
+    outcome, row = send(rows_for_unit(MESSAGE, unit, Directory()))
     assert outcome.status == "sent"
     [(path, body)] = robot.requests
     url = urllib.parse.urlsplit(path)
@@ -60,7 +60,8 @@ def test_dingtalk_with_jiaqian_is_signed_in_the_query_and_sent_its_markdown(robo
     assert raw_sign == urllib.parse.quote_plus(base64.b64encode(expected).decode())
     assert body == (
         '{"msgtype":"markdown","markdown":{"title":"【每周逾期预警】2026-11-23",'
-        '"text":"### 【每周逾期预警】2026-11-23\\n\\n- 嵊州精密轴承项目｜供地｜逾期 12 天"}}'
+        f'"text":"### 【每周逾期预警】2026-11-23\\n\\n> 消息编号 {row.pk} · 第 1 次发送\\n\\n'
+        '- 嵊州精密轴承项目｜供地｜逾期 12 天"}}'
     ).encode()
 
 
@@ -73,26 +74,27 @@ def test_dingtalk_without_a_secret_is_posted_to_the_address_as_is(robot):
 
 def test_wecom_gets_its_own_markdown_format_byte_for_byte(robot):
     unit = robot_unit(robot, "wecom")
-    outcome, _ = send(rows_for_unit(MESSAGE, unit, Directory()))
+    outcome, row = send(rows_for_unit(MESSAGE, unit, Directory()))
     assert outcome.status == "sent"
     [(path, body)] = robot.requests
     assert path == "/robot/send?access_token=t"
     assert body == (
         '{"msgtype":"markdown","markdown":{"content":"**【每周逾期预警】2026-11-23**\\n\\n'
-        '- 嵊州精密轴承项目｜供地｜逾期 12 天"}}'
+        f'> 消息编号 {row.pk} · 第 1 次发送\\n\\n- 嵊州精密轴承项目｜供地｜逾期 12 天"}}}}'
     ).encode()
 
 
 def test_feishu_gets_a_text_message_signed_in_the_body(robot):
     """飞书 加签: timestamp (s) and sign = base64 HMAC-SHA256 keyed with "timestamp\\nsecret" over nothing."""
     unit = robot_unit(robot, "feishu", webhook_secret="feishu-secret")
-    outcome, _ = send(rows_for_unit(MESSAGE, unit, Directory()))
+    outcome, row = send(rows_for_unit(MESSAGE, unit, Directory()))
     assert outcome.status == "sent"
     [payload] = robot.received
     timestamp = NOW_MS // 1000
     expected = base64.b64encode(hmac.new(f"{timestamp}\nfeishu-secret".encode(), b"", hashlib.sha256).digest()).decode()
     assert payload == {"timestamp": str(timestamp), "sign": expected, "msg_type": "text",
-                       "content": {"text": "【每周逾期预警】2026-11-23\n\n- 嵊州精密轴承项目｜供地｜逾期 12 天"}}
+                       "content": {"text": f"【每周逾期预警】2026-11-23\n\n消息编号 {row.pk} · 第 1 次发送\n\n"
+                                           "- 嵊州精密轴承项目｜供地｜逾期 12 天"}}
 
 
 def test_a_feishu_refusal_in_the_body_is_a_failed_attempt(robot):
@@ -128,7 +130,7 @@ def test_each_kind_has_its_own_size_limit(robot):
     wecom, dingtalk = robot.received
     assert len(wecom["markdown"]["content"].encode()) <= 4096
     assert wecom["markdown"]["content"].endswith("完整清单请登录系统查看）")
-    assert dingtalk["markdown"]["text"] == "### 周报\n\n" + body
+    assert dingtalk["markdown"]["text"].endswith("\n\n" + body)
 
 
 def test_a_leader_with_a_robot_gets_the_message_there_too(robot):
