@@ -22,7 +22,7 @@ def kind_from_address(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('projects', '0002_reference_data'),
+        ('projects', '0003_profile_user_label'),
     ]
 
     operations = [
