@@ -22,7 +22,7 @@ def kind_from_address(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('projects', '0003_profile_user_label'),
+        ('projects', '0004_problem_replies'),
     ]
 
     operations = [
