@@ -169,11 +169,17 @@ def _xlsx_hidden_columns(worksheet):
 
 
 def _open_xls(data, markers):
-    try:
-        book = xlrd.open_workbook(file_contents=data, formatting_info=True, on_demand=True)
-    except Exception as exc:  # xlrd raises XLRDError, struct.error, CompDocError … for a bad file
-        logger.warning("table: cannot open xls: %s", exc)
-        raise TableError("无法读取文件：不是有效的 .xls 文件（文件可能已损坏或加了密码）") from None
+    book = None
+    # Formatting (hidden columns, number formats) is read when xlrd can; a file whose formatting
+    # records it cannot parse is still read for its values.
+    for formatting_info in (True, False):
+        try:
+            book = xlrd.open_workbook(file_contents=data, formatting_info=formatting_info, on_demand=True)
+            break
+        except Exception as exc:  # xlrd raises XLRDError, struct.error, CompDocError … for a bad file
+            logger.warning("table: cannot open xls (formatting_info=%s): %s", formatting_info, exc)
+    if book is None:
+        raise TableError("无法读取文件：不是有效的 .xls 文件（文件可能已损坏或加了密码）")
     sheets = []
     for index in range(book.nsheets):
         sheet = book.sheet_by_index(index)
@@ -202,7 +208,7 @@ def _xls_value(book, sheet, r, c, markers):
             day = xlrd.xldate_as_datetime(value, book.datemode)
         except (ValueError, OverflowError, xlrd.xldate.XLDateError):
             return value
-        if markers:
+        if markers and book.formatting_info:
             xf = book.xf_list[sheet.cell_xf_index(r, c)]
             number_format = book.format_map.get(xf.format_key)
             return _marked(day, number_format.format_str if number_format else "", markers)
