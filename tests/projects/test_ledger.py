@@ -676,8 +676,7 @@ def test_export_resaved_by_libreoffice_round_trips(sample_imported, tmp_path, ta
     before = snapshot_all()
     path, _ = exported_sheet(tmp_path)
     resaved = libreoffice_resave(path, target, tmp_path / "resaved")
-    TransitionLog.objects.all().delete()
-    Project.objects.all().delete()
+    wipe_projects()
     result = import_ledger(path_or_file=resaved)
     assert result.ok, result.errors
     assert snapshot_all() == before
