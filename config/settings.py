@@ -53,6 +53,8 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "django_celery_beat",
+    "auditlog",
+    "audit",
     "projects",
     "milestones",
     "notifications",
@@ -69,6 +71,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Which way in (page, API, admin) each change came through, for the audit trail (audit/).
+    "audit.middleware.AuditChannelMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -123,6 +127,12 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
+
+# --- Audit trail (https://django-auditlog.readthedocs.io/en/latest/usage.html#settings) --------
+# audit.AuditEntry is auditlog's LogEntry plus the channel and the project (audit/models.py).
+AUDITLOG_LOGENTRY_MODEL = "audit.AuditEntry"
+# Old and new values as JSON values (None stays null, True stays true), not their str().
+AUDITLOG_STORE_JSON_CHANGES = True
 
 # --- E-mail (https://docs.djangoproject.com/en/5.2/topics/email/) -------------------------------
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://" if DEBUG else "smtp://localhost:25")
@@ -192,13 +202,27 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
 }
 
+
+
+def _not_the_embedded_brokers_hostname(record):
+    """The filesystem broker's URL has no host by design; kombu warns about that on every
+    connection ("No hostname was supplied"), which says nothing on the embedded setup."""
+    return REDIS_URL or not record.getMessage().startswith("No hostname was supplied")
+
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "filters": {"embedded_broker": {"()": "django.utils.log.CallbackFilter",
+                                    "callback": _not_the_embedded_brokers_hostname}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    "loggers": {"kombu.connection": {"filters": ["embedded_broker"]}},
 }
+
+# Issue 9: the new-deal form proposes the next free 项目编号 as {prefix}{year}-{seq}, e.g. SZ2026-034.
+PROJECT_CODE_PREFIX = env.str("PROJECT_CODE_PREFIX", default="SZ")
 
 # The CJK font embedded into every PDF (reportlab cannot embed CFF fonts; WenQuanYi is TrueType).
 REPORT_FONT_PATH = env.str("REPORT_FONT_PATH", default=str(BASE_DIR / "reports" / "fonts" / "wqy-microhei.ttc"))

@@ -10,7 +10,7 @@ Recipients (section 6):
   with that unit, role unit or center); a unit with no users yet gets one unit-level inbox row that
   every user of the unit sees; plus the unit's own mailbox and group-robot webhook when configured;
 - a leader: the inbox and e-mail of Leader.user; a leader without a login gets a leader-level inbox
-  row, shown to the account linked later;
+  row, shown to the account linked later; plus the leader's group-robot webhook when configured;
 - the investment center: the unit(s) with is_investment_center, as a unit.
 """
 
@@ -24,9 +24,11 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from milestones import factor_selectors, factor_services
 from milestones import selectors as node_selectors
 from milestones import workdays
-from milestones.models import Node, NodeType
+from milestones.factor_selectors import FactorStatus
+from milestones.models import FACTOR_UNITS, FactorType, Node, NodeType
 from milestones.selectors import DaysBetween
 from projects.models import (
     Leader,
@@ -145,8 +147,12 @@ def rows_for_unit(message: Message, unit: Unit, directory: Directory) -> list[No
 
 def rows_for_leader(message: Message, leader: Leader) -> list[Notification]:
     if leader.user_id is not None and leader.user.is_active:
-        return _user_rows(message, leader.user, f"leader:{leader.pk}", leader=leader)
-    return [_row(message, Channel.INBOX, f"leader:{leader.pk}", leader=leader)]
+        rows = _user_rows(message, leader.user, f"leader:{leader.pk}", leader=leader)
+    else:
+        rows = [_row(message, Channel.INBOX, f"leader:{leader.pk}", leader=leader)]
+    if leader.webhook_url:
+        rows.append(_row(message, Channel.WEBHOOK, f"leader:{leader.pk}", leader=leader, address=leader.webhook_url))
+    return rows
 
 
 def rows_for_centers(message: Message, directory: Directory) -> list[Notification]:
@@ -257,7 +263,8 @@ def deliver(*, notification_id: int) -> Delivery:
     )
     if not claimed:
         return Delivery("skipped")
-    notification = Notification.objects.get(pk=notification_id)
+    # The owner comes along: a group robot's kind, 加签 secret and keyword are the owner's.
+    notification = Notification.objects.select_related("unit", "leader").get(pk=notification_id)
     try:
         channels.notify(notification)
     except Exception as exc:
@@ -463,6 +470,96 @@ def remind_overdue_problems(*, as_of: datetime.date, dry_run: bool = False) -> W
     return write_outbox(rows, dry_run=dry_run)
 
 
+# --- the problem loop: 交办 → 答复 → 批示 → 办结 (section 7) -----------------------------------------
+# Each step reaches the next person once (the reason is the idempotency key): 交办 the assigned unit;
+# 答复 the center and the project's contact leader; 批示 the assigned unit and the center; 办结 the
+# leaders who gave a 批示. Called by projects.services inside the step's own transaction.
+
+
+def _problem_title(problem) -> str:
+    return f"{problem.project.code} {problem.project.name}｜{problem.get_category_display()}问题"
+
+
+def _problem_phrase(problem) -> str:
+    return (f"项目「{problem.project.code} {problem.project.name}」的{problem.get_category_display()}问题"
+            f"「{problem.description[:100]}」")
+
+
+def _problem_message(problem, *, kind, reason, subject, body) -> Message:
+    return Message(kind=kind, reason=reason, subject=subject, body=body,
+                   project_id=problem.project_id, problem_id=problem.pk)
+
+
+def _leader_rows(message, leader, directory) -> list[Notification]:
+    return rows_for_leader(message, directory.leaders.get(leader.pk, leader))
+
+
+def problem_assigned(*, problem, by_unit_id=None) -> WriteResult:
+    """交办: the assigned unit learns of the problem and its reply-by date. Keyed by unit and date, so
+    交办 again to the same unit with the same date sends nothing new; a unit raising a problem on
+    its own project is not told about it."""
+    unit = problem.assigned_unit
+    if unit is None or unit.pk == by_unit_id:
+        return WriteResult()
+    message = _problem_message(
+        problem, kind=Kind.PROBLEM_ASSIGNED,
+        reason=f"problem-assigned:{problem.pk}:unit={unit.pk}:{problem.reply_by.isoformat()}",
+        subject=f"【问题交办】{_problem_title(problem)}，请于 {problem.reply_by:%Y-%m-%d} 前答复",
+        body=(f"{unit.name}：\n项目「{problem.project.code} {problem.project.name}」的"
+              f"{problem.get_category_display()}问题交由你单位办理：\n{problem.description}\n"
+              f"请于 {problem.reply_by:%Y-%m-%d} 前在系统中答复。"),
+    )
+    return write_outbox(rows_for_unit(message, unit, Directory()))
+
+
+def problem_replied(*, problem, reply_key: str, text: str, unit_name: str = "") -> WriteResult:
+    """答复: the center and the project's contact leader read the unit's reply. `reply_key` names
+    this one reply, so every reply is sent and none twice."""
+    directory = Directory()
+    leader = problem.project.contact_leader
+    message = _problem_message(
+        problem, kind=Kind.PROBLEM_REPLIED, reason=f"problem-replied:{problem.pk}:{reply_key}",
+        subject=f"【问题答复】{_problem_title(problem)}",
+        body=f"{unit_name or '责任单位'}答复了{_problem_phrase(problem)}：\n{text}",
+    )
+    rows = rows_for_centers(message, directory)
+    if leader is not None:
+        rows += _leader_rows(message, leader, directory)
+    return write_outbox(rows)
+
+
+def problem_instructed(*, instruction) -> WriteResult:
+    """批示: the assigned unit (which acts on it) and the center."""
+    problem = instruction.problem
+    directory = Directory()
+    message = _problem_message(
+        problem, kind=Kind.INSTRUCTION, reason=f"instruction:{instruction.pk}",
+        subject=f"【领导批示】{instruction.leader.name}：{_problem_title(problem)}",
+        body=f"{instruction.leader.name}对{_problem_phrase(problem)}批示：\n{instruction.text}",
+    )
+    rows = rows_for_centers(message, directory)
+    if problem.assigned_unit is not None and not problem.assigned_unit.is_investment_center:
+        rows += rows_for_unit(message, problem.assigned_unit, directory)
+    return write_outbox(rows)
+
+
+def problem_resolved(*, problem) -> WriteResult:
+    """办结: every leader who gave the problem a 批示 learns how it ended."""
+    leaders = {ins.leader_id: ins.leader for ins in problem.instructions.select_related("leader__user")}
+    if not leaders:
+        return WriteResult()
+    directory = Directory()
+    message = _problem_message(
+        problem, kind=Kind.PROBLEM_RESOLVED, reason=f"problem-resolved:{problem.pk}",
+        subject=f"【问题办结】{_problem_title(problem)}",
+        body=f"您批示的{_problem_phrase(problem)}已办结：\n{problem.resolution}",
+    )
+    rows = []
+    for leader in leaders.values():
+        rows += _leader_rows(message, leader, directory)
+    return write_outbox(rows)
+
+
 # --- after a project changed (called by projects.services) -------------------------------------
 
 
@@ -473,11 +570,24 @@ def on_project_changed(*, project) -> None:
     on_projects_changed(project_ids=[project.pk])
 
 
+def cancel_stopped_project_messages(*, project_ids) -> int:
+    """Issue 9: when a project is paused or terminated, its reminders and escalations not yet
+    delivered (e-mail, robot) are cancelled rather than sent about a project nobody works on."""
+    from .selectors import stopped_project_q
+
+    return Notification.objects.filter(
+        stopped_project_q(), project_id__in=project_ids, status=DeliveryStatus.PENDING
+    ).update(status=DeliveryStatus.CANCELLED, claimed_until=None, next_attempt_at=None)
+
+
 def on_projects_changed(*, project_ids) -> None:
     """The same for many projects at once (the ledger import), in a fixed number of queries."""
     as_of = local_today()
+    cancel_stopped_project_messages(project_ids=project_ids)
     send_reminders(as_of=as_of, projects=project_ids)
     escalate_overdue(as_of=as_of, projects=project_ids)
+    # A moved node date can make a need 逾期未保障 (section 11): its problem opens now, not tomorrow.
+    factor_services.open_overdue_problems(as_of=as_of, projects=project_ids)
 
 
 # --- the weekly alert (section 6) ---------------------------------------------------------------
@@ -532,6 +642,25 @@ def _section(title: str, lines: list[str], empty: str = "无") -> str:
     return f"【{title}】（{len(lines)} 项）\n" + ("\n".join(lines) if lines else empty)
 
 
+def _factor_lines(as_of: datetime.date) -> dict[str, list[tuple[int | None, str]]]:
+    """Section 11: the 逾期未保障 and 预警 needs as (need's unit id, text line), keyed "overdue" and
+    "at_risk", most urgent first; one query, tuples rather than model instances (as _node_lines)."""
+    lines = {FactorStatus.OVERDUE: [], FactorStatus.AT_RISK: []}
+    rows = factor_selectors.urgent_needs(as_of=as_of).values_list(
+        "project__code", "project__name", "factor_type", "needed", "secured", "gap", "needed_by", "status", "days",
+        "responsible_unit_id", "responsible_unit__name",
+    )
+    for code, name, factor_type, needed, secured, gap, needed_by, status, days, unit_id, unit in rows:
+        measure = FACTOR_UNITS[factor_type]
+        state = f"逾期 {days} 天" if status == FactorStatus.OVERDUE else (f"还有 {-days} 天" if days else "今天到期")
+        lines[status].append((unit_id, (
+            f"- {code} {name}｜{FactorType(factor_type).label}｜需求 {needed.normalize():f}{measure}｜"
+            f"已保障 {secured.normalize():f}｜缺口 {gap.normalize():f}｜需保障 {needed_by:%Y-%m-%d}｜{state}｜"
+            f"{unit or '未指定'}"
+        )))
+    return lines
+
+
 def weekly_alert(*, as_of: datetime.date, dry_run: bool = False) -> dict:
     """Section 6: the weekly overdue alert, keyed by the week (Monday's date), so running it twice
     in one week sends nothing new.
@@ -540,7 +669,8 @@ def weekly_alert(*, as_of: datetime.date, dry_run: bool = False) -> dict:
       past their reply-by date or open for more than 14 days;
     - each contact leader: the overdue nodes of their projects and their open problems (unresolved,
       raised more than 14 days ago, or past the reply-by date);
-    - the investment center: everything, plus the summary by unit, with the bulletin PDF by e-mail.
+    - the investment center: everything, plus the summary by unit, with the bulletin PDF by e-mail;
+    - each unit and the center also get the 逾期未保障 and 预警 needs (section 11) the unit answers for.
 
     A fixed number of queries: the lists are each one query, grouped in Python.
     """
@@ -554,6 +684,7 @@ def weekly_alert(*, as_of: datetime.date, dry_run: bool = False) -> dict:
         .select_related("project", "project__contact_leader", "assigned_unit")
         .order_by("raised_on", "pk")
     )
+    factors = _factor_lines(as_of)
     by_unit = node_selectors.light_counts_by_unit(as_of=as_of)
     totals = {k: sum(r[k] for r in by_unit) for k in ("red", "yellow", "green", "overdue_nodes")}
     directory = Directory()
@@ -575,8 +706,13 @@ def weekly_alert(*, as_of: datetime.date, dry_run: bool = False) -> dict:
     for problem in problems:
         unit_problems[problem.assigned_unit_id].append(problem)
         leader_problems[problem.project.contact_leader_id].append(problem)
+    unit_factors = {key: defaultdict(list) for key in factors}
+    for key, items in factors.items():
+        for unit_id, line in items:
+            unit_factors[key][unit_id].append(line)
 
-    for unit_id in sorted({*unit_overdue, *unit_soon, *unit_problems} - {None},
+    for unit_id in sorted({*unit_overdue, *unit_soon, *unit_problems, *unit_factors[FactorStatus.OVERDUE],
+                           *unit_factors[FactorStatus.AT_RISK]} - {None},
                           key=lambda pk: (directory.units[pk].sort_order, directory.units[pk].name)):
         unit = directory.units[unit_id]
         if unit.is_investment_center:
@@ -586,6 +722,8 @@ def weekly_alert(*, as_of: datetime.date, dry_run: bool = False) -> dict:
             _section("逾期节点", unit_overdue[unit_id]),
             _section("14 天内到期节点", unit_soon[unit_id]),
             _section("待协调问题", [_problem_line(p, as_of) for p in unit_problems[unit_id]]),
+            _section("要素逾期未保障", unit_factors[FactorStatus.OVERDUE][unit_id]),
+            _section("30 天内需保障的要素（预警）", unit_factors[FactorStatus.AT_RISK][unit_id]),
         ])
         rows += rows_for_unit(Message(Kind.WEEKLY, reason, subject, body), unit, directory)
 
@@ -610,6 +748,8 @@ def weekly_alert(*, as_of: datetime.date, dry_run: bool = False) -> dict:
         _section("逾期节点清单", [line for _, _, line in overdue]),
         _section("14 天内到期节点", [line for _, _, line in due_soon]),
         _section("待协调问题", [_problem_line(p, as_of) for p in problems]),
+        _section("要素逾期未保障", [line for _, line in factors[FactorStatus.OVERDUE]]),
+        _section("30 天内需保障的要素（预警）", [line for _, line in factors[FactorStatus.AT_RISK]]),
     ])
     rows += rows_for_centers(
         Message(Kind.WEEKLY, reason, subject, center_body, attach_bulletin_as_of=as_of), directory
@@ -624,6 +764,8 @@ def weekly_alert(*, as_of: datetime.date, dry_run: bool = False) -> dict:
         "overdue_nodes": len(overdue),
         "due_soon_nodes": len(due_soon),
         "problems": len(problems),
+        "factor_overdue": len(factors[FactorStatus.OVERDUE]),
+        "factor_at_risk": len(factors[FactorStatus.AT_RISK]),
         "lights": {k: totals[k] for k in ("red", "yellow", "green")},
         "recipients": len(written.recipients),
         "notifications": len(rows),

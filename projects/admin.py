@@ -1,8 +1,11 @@
 """Admin for projects and the organisation. The state moves only through the transition form here
-(the same service as the pages and the API); history rows are read-only."""
+(the same service as the pages and the API). Evidence — history rows, 批示, problem replies — is
+read-only here as everywhere (audit.evidence); every edit made here is in the audit trail."""
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -19,6 +22,7 @@ from .models import (
     Leader,
     Platform,
     Problem,
+    ProblemReply,
     Profile,
     ProgressNote,
     Project,
@@ -31,19 +35,65 @@ from .selectors import state_transitions
 from .services import EditConflict, TransitionConflict, check_version, project_revert_last, project_transition
 
 
+class GroupRobotForm(forms.ModelForm):
+    """The 加签 secret is write-only: never rendered back, kept when the field is left empty,
+    removed only on request."""
+
+    # The robots' addresses are https; the explicit scheme also keeps Django 6's default change quiet.
+    webhook_url = forms.URLField(label="群机器人 Webhook", required=False, max_length=500, assume_scheme="https")
+    webhook_secret = forms.CharField(
+        label="加签密钥", required=False, strip=True, widget=forms.PasswordInput(render_value=False),
+        help_text="机器人安全设置为「加签」时填写（钉钉为 SEC 开头的密钥）。保存后不再显示；留空则保持原密钥不变",
+    )
+    clear_webhook_secret = forms.BooleanField(label="清除已保存的加签密钥", required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk and self.instance.webhook_secret:
+            self.fields["webhook_secret"].help_text = "已设置（不显示）。" + self.fields["webhook_secret"].help_text
+
+    def clean_webhook_secret(self):
+        secret = self.cleaned_data["webhook_secret"]
+        return secret or (self.instance.webhook_secret if self.instance.pk else "")
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("clear_webhook_secret"):
+            cleaned["webhook_secret"] = ""
+            self.instance.webhook_secret = ""
+        return cleaned
+
+
+ROBOT_FIELDSET = ("群机器人", {"fields": ["webhook_url", "webhook_kind", "webhook_secret", "clear_webhook_secret",
+                                       "webhook_keyword"]})
+
+
+class GroupRobotAdmin(admin.ModelAdmin):
+    form = GroupRobotForm
+
+    @admin.display(description="群机器人")
+    def robot(self, obj):
+        if not obj.webhook_url:
+            return "—"
+        security = "、".join(label for label, on in (("加签", obj.webhook_secret), ("关键词", obj.webhook_keyword)) if on)
+        return f"{obj.get_webhook_kind_display()}{f'（{security}）' if security else ''}"
+
+
 @admin.register(Unit)
-class UnitAdmin(admin.ModelAdmin):
-    list_display = ["name", "is_investment_center", "email", "webhook_url", "sort_order"]
+class UnitAdmin(GroupRobotAdmin):
+    list_display = ["name", "is_investment_center", "email", "robot", "sort_order"]
     list_editable = ["sort_order"]
     search_fields = ["name"]
+    fieldsets = [(None, {"fields": ["name", "is_investment_center", "email", "sort_order"]}), ROBOT_FIELDSET]
 
 
 @admin.register(Leader)
-class LeaderAdmin(admin.ModelAdmin):
-    list_display = ["name", "title", "user", "sort_order"]
+class LeaderAdmin(GroupRobotAdmin):
+    list_display = ["name", "title", "user", "robot", "sort_order"]
     list_editable = ["sort_order"]
     search_fields = ["name", "title"]
     autocomplete_fields = ["user"]
+    fieldsets = [(None, {"fields": ["name", "title", "user", "sort_order"]}), ROBOT_FIELDSET]
 
 
 @admin.register(Platform)
@@ -52,11 +102,35 @@ class PlatformAdmin(admin.ModelAdmin):
     search_fields = ["name"]
 
 
-@admin.register(Profile)
-class ProfileAdmin(admin.ModelAdmin):
-    list_display = ["user", "role", "unit"]
-    list_filter = ["role", "unit"]
-    autocomplete_fields = ["user"]
+class ProfileInline(admin.StackedInline):
+    """A login's role and unit are set on the user's own page (issue 9: not in a second list)."""
+
+    model = Profile
+    can_delete = False
+    verbose_name = verbose_name_plural = "角色与单位"
+    fields = ["role", "unit"]
+
+
+User = get_user_model()
+admin.site.unregister(User)
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    inlines = [ProfileInline]
+    list_display = ["username", "first_name", "email", "role", "unit", "is_active", "is_staff"]
+    list_filter = ["profile__role", "profile__unit", "is_active", "is_staff"]
+    list_select_related = ["profile__unit"]
+
+    @admin.display(description="角色", ordering="profile__role")
+    def role(self, obj):
+        profile = getattr(obj, "profile", None)
+        return profile.get_role_display() if profile else "—"
+
+    @admin.display(description="所属单位", ordering="profile__unit__name")
+    def unit(self, obj):
+        profile = getattr(obj, "profile", None)
+        return (profile.unit or "—") if profile else "—"
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -67,6 +141,9 @@ class ReadOnlyInline(admin.TabularInline):
         return False
 
     def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
         return False
 
 
@@ -92,6 +169,8 @@ class ProblemInline(admin.TabularInline):
     model = Problem
     extra = 0
     fields = ["category", "description", "assigned_unit", "raised_on", "reply_by", "status"]
+    # The status moves by reply and resolve (projects.services), not by an edit.
+    readonly_fields = ["status"]
     show_change_link = True
 
 
@@ -248,11 +327,18 @@ class TransitionLogAdmin(admin.ModelAdmin):
         return False
 
 
-class InstructionInline(admin.TabularInline):
+class InstructionInline(ReadOnlyInline):
     model = Instruction
-    extra = 0
-    fields = ["leader", "text", "by", "at"]
-    readonly_fields = ["by", "at"]
+    fields = ["at", "leader", "text", "by"]
+    readonly_fields = fields
+    verbose_name_plural = "领导批示（只读，更正请新增批示）"
+
+
+class ReplyInline(ReadOnlyInline):
+    model = ProblemReply
+    fields = ["at", "replied_on", "unit", "text", "by"]
+    readonly_fields = fields
+    verbose_name_plural = "单位答复（只读，更正请新增答复）"
 
 
 @admin.register(Problem)
@@ -262,7 +348,9 @@ class ProblemAdmin(admin.ModelAdmin):
     search_fields = ["project__code", "project__name", "description"]
     list_select_related = ["project", "assigned_unit"]
     autocomplete_fields = ["project"]
-    inlines = [InstructionInline]
+    # The status and its dates move by reply and resolve (projects.services), not by an edit.
+    readonly_fields = ["status", "replied_on", "resolution", "resolved_on", "raised_by"]
+    inlines = [InstructionInline, ReplyInline]
 
 
 @admin.register(ProgressNote)

@@ -321,6 +321,10 @@ def _if_match(request) -> int | None:
         raise ApiValidationError({"If-Match": "If-Match 应为读取项目时得到的 ETag（版本号）"}) from None
 
 
+def _as_of(request):
+    return date_param(request.query_params, "as_of", default=local_today())
+
+
 class OverdueRowSerializer(serializers.Serializer):
     """The schema of one overdue row (DOMAIN.md section 9); the rows themselves are plain dicts."""
 
@@ -342,8 +346,7 @@ class OverdueView(APIView):
                    responses={200: OverdueRowSerializer(many=True)})
     def get(self, request):
         scope = None if selectors.sees_all_projects(request.user) else selectors.visible_projects(request.user)
-        as_of = date_param(request.query_params, "as_of", default=local_today())
-        return Response(node_selectors.overdue_rows(as_of=as_of, projects=scope))
+        return Response(node_selectors.overdue_rows(as_of=_as_of(request), projects=scope))
 
 
 class Report1330View(APIView):
@@ -358,6 +361,6 @@ class Report1330View(APIView):
     def get(self, request):
         from reports.selectors import progress_1330
 
-        as_of = date_param(request.query_params, "as_of", default=local_today())
+        as_of = _as_of(request)
         year = year_param(request.query_params, "year", default=as_of.year)
         return Response(progress_1330(year=year, as_of=as_of))

@@ -8,10 +8,12 @@ import datetime
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django_fsm import GET_STATE, ConcurrentTransitionMixin, FSMField, FSMModelMixin, transition
 
+from audit.evidence import AppendOnlyModel, AppendOnlyQuerySet
 from .validation import (
     AMOUNT_MAX,
     CODE_MAX_LENGTH,
@@ -36,7 +38,57 @@ from .validation import (
 # --- Reference data ----------------------------------------------------------------------------
 
 
-class Unit(models.Model):
+class RobotKind(models.TextChoices):
+    """Group robots (section 6) take different JSON; the kind says which."""
+
+    DINGTALK = "dingtalk", "钉钉"
+    WECOM = "wecom", "企业微信"
+    FEISHU = "feishu", "飞书"
+
+
+# The robots' own hosts, to catch a WeCom address saved with the DingTalk kind.
+ROBOT_HOSTS = {
+    "oapi.dingtalk.com": RobotKind.DINGTALK,
+    "qyapi.weixin.qq.com": RobotKind.WECOM,
+    "open.feishu.cn": RobotKind.FEISHU,
+    "open.larksuite.com": RobotKind.FEISHU,
+}
+
+
+def robot_kind_of_url(url):
+    """The kind a webhook address belongs to by its host, or None for a host we do not know."""
+    from urllib.parse import urlsplit
+
+    return ROBOT_HOSTS.get((urlsplit(url).hostname or "").lower()) if url else None
+
+
+class GroupRobot(models.Model):
+    """A group robot (群机器人) that receives its owner's notifications: a unit's, the investment
+    center's (a unit) or a leader's. 加签 and 关键词 are the robots' two usual security settings."""
+
+    webhook_url = models.URLField("群机器人 Webhook", blank=True, max_length=500)
+    webhook_kind = models.CharField("机器人类型", max_length=16, choices=RobotKind.choices, default=RobotKind.DINGTALK)
+    webhook_secret = models.CharField(
+        "加签密钥", max_length=200, blank=True,
+        help_text="机器人安全设置为「加签」时填写（钉钉为 SEC 开头的密钥）；保存后不再显示",
+    )
+    webhook_keyword = models.CharField(
+        "自定义关键词", max_length=32, blank=True,
+        help_text="机器人安全设置为「自定义关键词」时填写其中一个；每条消息都会带上它",
+    )
+
+    class Meta:
+        abstract = True
+
+    def clean(self):
+        super().clean()
+        by_host = robot_kind_of_url(self.webhook_url)
+        if by_host and by_host != self.webhook_kind:
+            raise ValidationError({"webhook_kind": f"该地址是{RobotKind(by_host).label}机器人的地址，"
+                                                   f"请把机器人类型选为「{RobotKind(by_host).label}」"})
+
+
+class Unit(GroupRobot):
     """A responsible unit (责任单位)."""
 
     name = models.CharField("单位名称", max_length=64, unique=True, validators=line_validators)
@@ -44,7 +96,6 @@ class Unit(models.Model):
         "是否招商投资中心", default=False, help_text="招商中心接收全量清单与汇总"
     )
     email = models.EmailField("联系邮箱", blank=True)
-    webhook_url = models.URLField("群机器人 Webhook", blank=True, max_length=500)
     sort_order = models.PositiveIntegerField("排序", default=100)
 
     class Meta:
@@ -56,7 +107,7 @@ class Unit(models.Model):
         return self.name
 
 
-class Leader(models.Model):
+class Leader(GroupRobot):
     """A city leader (联系市领导); matched by name, which may be a title such as 常务副市长."""
 
     name = models.CharField("姓名或职务", max_length=64, unique=True, validators=line_validators)
@@ -112,7 +163,8 @@ class Role(models.TextChoices):
 class Profile(models.Model):
     """What a login may see and do (issue 5): its role and, for unit users, its unit."""
 
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile")
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, verbose_name="登录账号", on_delete=models.CASCADE,
+                                related_name="profile")
     role = models.CharField("角色", max_length=16, choices=Role.choices)
     unit = models.ForeignKey(Unit, verbose_name="所属单位", null=True, blank=True, on_delete=models.PROTECT)
 
@@ -440,10 +492,9 @@ def local_today():
     return timezone.localdate()
 
 
-class TransitionLog(models.Model):
-    """The audited history of a project's state (section 2). Rows are only ever added.
-
-    A correction adds a `revert` row and marks the undone row `reverted_by`; nothing is edited.
+class TransitionLog(AppendOnlyModel):
+    """The audited history of a project's state (section 2). Rows are only ever added (evidence,
+    audit.evidence): a correction adds a `revert` row and marks the undone row `reverted_by`, once.
     django-fsm-log's StateLog has no effective date and no snapshot to revert from, so the history
     is kept here, written by the service in the transition's own transaction.
     """
@@ -467,6 +518,10 @@ class TransitionLog(models.Model):
     reverted_by = models.OneToOneField(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="reverts"
     )
+
+    append_only_fill = ("reverted_by",)
+    append_only_clear = ("by",)
+    objects = AppendOnlyQuerySet.as_manager()
 
     class Meta:
         verbose_name = verbose_name_plural = "状态变更记录"
@@ -501,8 +556,12 @@ class ProgressNote(models.Model):
 
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="progress_notes")
     text = models.TextField("进展情况", validators=text_validators)
-    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
-    unit = models.ForeignKey(Unit, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="录入人", null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    unit = models.ForeignKey(
+        Unit, verbose_name="单位", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     at = models.DateTimeField("时间", auto_now_add=True)
 
     class Meta:
@@ -556,8 +615,9 @@ class Problem(models.Model):
     )
     reply_by = models.DateField("答复期限", validators=date_validators)
     status = models.CharField("状态", max_length=16, choices=ProblemStatus.choices, default=ProblemStatus.OPEN)
-    reply = models.TextField("单位答复", blank=True, validators=text_validators)
-    replied_on = models.DateField("答复日期", null=True, blank=True, validators=date_validators)
+    # The first reply's date: whether the unit answered in time (section 7). The replies themselves
+    # are ProblemReply rows, each kept.
+    replied_on = models.DateField("首次答复日期", null=True, blank=True, validators=date_validators)
     resolution = models.TextField("解决情况", blank=True, validators=text_validators)
     resolved_on = models.DateField("解决日期", null=True, blank=True, validators=date_validators)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -576,7 +636,7 @@ class Problem(models.Model):
                 & date_in_window("resolved_on"),
                 name="problem_dates_in_window",
             ),
-            models.CheckConstraint(condition=text_ok("description") & text_ok("reply") & text_ok("resolution"),
+            models.CheckConstraint(condition=text_ok("description") & text_ok("resolution"),
                                    name="problem_text_ok"),
         ]
 
@@ -588,15 +648,53 @@ class Problem(models.Model):
         return self.replied_on is None and self.status == ProblemStatus.OPEN and self.reply_by < as_of
 
 
-class Instruction(models.Model):
-    """A city leader's instruction (批示) on a problem."""
+class ProblemReply(AppendOnlyModel):
+    """A unit's reply to a problem (section 7). Every reply is kept, in time order: a second reply
+    is a new row, never an edit of the first (evidence, audit.evidence)."""
 
-    problem = models.ForeignKey(Problem, on_delete=models.CASCADE, related_name="instructions")
+    problem = models.ForeignKey(Problem, verbose_name="问题", on_delete=models.PROTECT, related_name="replies")
+    text = models.TextField("答复内容", validators=text_validators)
+    unit = models.ForeignKey(
+        Unit, verbose_name="答复单位", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="答复人", null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    replied_on = models.DateField("答复日期", validators=date_validators)
+    at = models.DateTimeField("录入时间", auto_now_add=True)
+
+    append_only_clear = ("by",)
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = verbose_name_plural = "问题答复"
+        ordering = ["problem", "at", "id"]
+        constraints = [
+            models.CheckConstraint(condition=text_ok("text") & date_in_window("replied_on"), name="problem_reply_ok"),
+        ]
+
+    def __str__(self):
+        return f"{self.problem_id}·答复 {self.replied_on:%Y-%m-%d}"
+
+
+class Instruction(AppendOnlyModel):
+    """A city leader's instruction (批示) on a problem; evidence, only ever added (audit.evidence)."""
+
+    problem = models.ForeignKey(Problem, verbose_name="问题", on_delete=models.PROTECT, related_name="instructions")
     leader = models.ForeignKey(Leader, verbose_name="市领导", on_delete=models.PROTECT, related_name="instructions")
     text = models.TextField("批示内容", validators=text_validators)
-    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="录入人", null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     at = models.DateTimeField("时间", auto_now_add=True)
+
+    append_only_clear = ("by",)
+    objects = AppendOnlyQuerySet.as_manager()
 
     class Meta:
         verbose_name = verbose_name_plural = "领导批示"
         ordering = ["at"]
+
+    def __str__(self):
+        return f"批示：{self.text[:20]}"

@@ -83,6 +83,36 @@ def visible_projects(user) -> QuerySet[Project]:
     return projects.none()
 
 
+def opens_on_own_scope(user) -> bool:
+    """Issue 9: a unit's pages open on its own work; the whole of its visible scope is one switch away."""
+    return user_role(user) == Role.UNIT and user.profile.unit_id is not None
+
+
+def own_projects(user, *, as_of) -> QuerySet[Project]:
+    """A unit's own work (issue 9): the projects it is the responsible unit of, and those where a
+    node it owns is overdue or due within 14 days (section 4). Everyone else: visible_projects."""
+    if not opens_on_own_scope(user):
+        return visible_projects(user)
+    import datetime
+
+    from milestones.models import Node
+    from milestones.selectors import DUE_SOON_DAYS
+
+    unit_id = user.profile.unit_id
+    node_due = Node.objects.filter(
+        project=OuterRef("pk"), responsible_unit_id=unit_id, actual_date__isnull=True,
+        planned_date__lte=as_of + datetime.timedelta(days=DUE_SOON_DAYS), project__status__in=ACTIVE_STATUSES,
+    )
+    return Project.objects.filter(Q(responsible_unit_id=unit_id) | Exists(node_due))
+
+
+def own_problems(user) -> QuerySet[Problem]:
+    """A unit's own problems (issue 9): those assigned to it. Everyone else: visible_problems."""
+    if not opens_on_own_scope(user):
+        return visible_problems(user)
+    return Problem.objects.filter(assigned_unit_id=user.profile.unit_id)
+
+
 def visible_problems(user) -> QuerySet[Problem]:
     """Problems of the projects the user sees (a unit also sees problems assigned to it)."""
     problems = Problem.objects.all()
@@ -93,6 +123,29 @@ def visible_problems(user) -> QuerySet[Problem]:
             Q(project__in=visible_projects(user).values("pk")) | Q(assigned_unit_id=user.profile.unit_id)
         )
     return problems.none()
+
+
+def with_thread(problems: QuerySet[Problem]) -> QuerySet[Problem]:
+    """Problems with what is said on them, 批示 and replies (each in time order), fetched in two
+    queries whatever the number of problems."""
+    return problems.prefetch_related("instructions__leader", "replies__unit")
+
+
+def problem_thread(problem: Problem) -> list[dict]:
+    """What was said on a problem in the order it was said (section 7): each reply and each 批示 by
+    the day it was given, the 办结 last. Reads the prefetched rows of `with_thread`."""
+    from django.utils import timezone
+
+    said = [{"kind": "reply", "who": reply.unit or "单位", "on": reply.replied_on, "at": reply.at, "text": reply.text,
+             "pk": reply.pk} for reply in problem.replies.all()]
+    said += [{"kind": "instruction", "who": ins.leader, "on": timezone.localdate(ins.at), "at": ins.at,
+              "text": ins.text, "pk": ins.pk} for ins in problem.instructions.all()]
+    # By the day it happened (a reply may be recorded days later, dated when it was given), then
+    # by when it was entered.
+    said.sort(key=lambda event: (event["on"], event["at"], event["pk"]))
+    if problem.resolution:
+        said.append({"kind": "resolution", "who": "", "on": problem.resolved_on, "text": problem.resolution})
+    return said
 
 
 def visible_nodes(user, nodes):
@@ -119,6 +172,39 @@ def contact_projects(user) -> QuerySet[Project]:
     return visible_projects(user).filter(contact_leader=leader)
 
 
+def awaiting_instruction(user) -> QuerySet[Problem]:
+    """A leader's problems waiting for their 批示: unresolved, on their contact projects, and not yet
+    instructed by them (section 7)."""
+    leader = user_leader(user)
+    if leader is None:
+        return Problem.objects.none()
+    return (
+        Problem.objects.filter(project__in=contact_projects(user).values("pk"))
+        .exclude(status=ProblemStatus.RESOLVED)
+        .exclude(instructions__leader=leader)
+    )
+
+
+def next_project_code(*, year: int, prefix: str | None = None) -> str:
+    """Issue 9: the next free 项目编号 of a year, `{prefix}{year}-{seq}` (three digits at least),
+    after the highest sequence in use in any state (在谈 and 终止 projects keep their codes)."""
+    import re
+
+    from django.conf import settings
+
+    prefix = settings.PROJECT_CODE_PREFIX if prefix is None else prefix
+    stem = f"{prefix}{year}-"
+    pattern = re.compile(rf"^{re.escape(stem)}(\d+)$")
+    used = [int(m.group(1)) for code in Project.objects.filter(code__startswith=stem).values_list("code", flat=True)
+            if (m := pattern.match(code))]
+    return f"{stem}{max(used, default=0) + 1:03d}"
+
+
+def likely_duplicates(*, name: str, investor: str) -> QuerySet[Project]:
+    """Issue 9: a deal with the same name and investor was probably logged already."""
+    return Project.objects.filter(name__iexact=name.strip(), investor__iexact=investor.strip())
+
+
 def unit_nodes(user):
     """A unit user's own nodes that are not done, on active projects, soonest first ("my nodes")."""
     from milestones.models import Node
@@ -142,6 +228,11 @@ def can_edit(user, project: Project | None = None) -> bool:
 
 
 def can_revert(user, project: Project | None = None) -> bool:
+    return is_center(user)
+
+
+def can_see_changes(user, project: Project | None = None) -> bool:
+    """The audit trail (变更记录, issue 8 §2): the investment center and administrators."""
     return is_center(user)
 
 
@@ -232,3 +323,35 @@ def can_instruct(user, problem: Problem | None = None) -> bool:
 
 def can_see_reports(user) -> bool:
     return user_role(user) in (Role.CENTER, Role.LEADER, Role.ADMIN)
+
+
+# --- 要素保障 (DOMAIN.md section 11) -------------------------------------------------------------
+
+
+def visible_factor_needs(user):
+    """Needs of the projects the user sees; a unit also sees the needs it is responsible for (the
+    energy quota is 发改局's business even on a project none of whose nodes it owns)."""
+    from milestones.models import FactorNeed
+
+    needs = FactorNeed.objects.all()
+    if sees_all_projects(user):
+        return needs
+    if user_role(user) == Role.UNIT and user.profile.unit_id is not None:
+        return needs.filter(
+            Q(project__in=visible_projects(user).values("pk")) | Q(responsible_unit_id=user.profile.unit_id)
+        )
+    return needs.none()
+
+
+def can_plan_needs(user) -> bool:
+    """State a project's needs and set a needed-by date by hand: the investment center."""
+    return is_center(user)
+
+
+def can_secure_need(user, need) -> bool:
+    """Record what was secured: the center, or the unit responsible for the need."""
+    if is_center(user):
+        return True
+    return user_role(user) == Role.UNIT and need.responsible_unit_id is not None and (
+        need.responsible_unit_id == user.profile.unit_id
+    )

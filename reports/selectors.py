@@ -7,11 +7,13 @@ query (a few fields, node actual dates joined per step) and tallied here.
 
 import calendar
 import datetime
+import math
 from decimal import Decimal
 
 from django.db.models import BooleanField, Count, ExpressionWrapper, F, Prefetch, Q
 from django.db.models.functions import Coalesce
 
+from milestones.factor_selectors import report_factors
 from milestones.models import NODE_ORDER, Node, NodeType
 from milestones.selectors import (
     annotate_light,
@@ -123,16 +125,22 @@ def has_landed(*, signing_date, actual_dates: dict, by: datetime.date) -> bool:
     return steps_reached(signing_date=signing_date, actual_dates=actual_dates, by=by) > LAND_STEP
 
 
+EXPECTED_RULE = "序时应完成 = 年度目标 × 时间进度，向上取整"
+
+
 def pace(*, count: int, target: int | None, year: int, as_of: datetime.date) -> dict:
-    """Section 5: whether the count is ahead of or behind time progress (completion vs 序时进度)."""
+    """Section 5: whether the count is ahead of or behind time progress (completion vs 序时进度).
+
+    `expected` (序时应完成) is a whole number of projects: target × time progress rounded up, the
+    fewest projects with which the count is not behind time progress (issue 9: "36.16 个" read as
+    a slip)."""
     if not target:
         return {"status": None, "label": "未设目标", "expected": None, "gap": None}
     progress = time_progress(year=year, as_of=as_of)
-    expected = target * progress
+    expected = math.ceil(round(target * progress, 9))
     completion = count / target
     status = "ahead" if completion > progress else "behind" if completion < progress else "on_pace"
-    return {"status": status, "label": PACE_LABELS[status], "expected": round(expected, 2),
-            "gap": round(count - expected, 2)}
+    return {"status": status, "label": PACE_LABELS[status], "expected": expected, "gap": count - expected}
 
 
 def ratio(numerator: int, denominator: int | None) -> float | None:
@@ -509,6 +517,7 @@ def bulletin_data(*, as_of: datetime.date) -> dict:
         "stale_problems": problem_rows(open_problems.filter(problem_stale_q(as_of)), as_of=as_of),
         "overdue_replies": problem_rows(open_problems.filter(problem_reply_overdue_q(as_of)).order_by("reply_by", "id"),
                                         as_of=as_of),
+        "factors": report_factors(as_of=as_of),  # section 11's 要素保障 section
         "suspended": [
             {"code": code, "name": name, "unit": unit or "（未指定单位）", "leader": leader, "suspended_on": since,
              "suspended_days": days, "suspended_from": Status(previous).label if previous else "", "reason": reason}

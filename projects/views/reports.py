@@ -33,7 +33,7 @@ def reports_page(request):
 
 @role_required(selectors.can_see_reports)
 def report_download(request, report, fmt):
-    from reports import bulletin, pdf, xlsx
+    from reports import bulletin, factors, pdf, xlsx
 
     if fmt not in ("pdf", "xlsx"):
         raise Http404("无此格式")
@@ -46,6 +46,9 @@ def report_download(request, report, fmt):
     elif report == "bulletin":
         name = f"重大项目通报_{stamp}"
         content = (bulletin.bulletin_pdf if fmt == "pdf" else xlsx.bulletin_xlsx)(as_of=as_of)
+    elif report == "factors":
+        name = f"要素保障_截至{stamp}"
+        content = (factors.factors_pdf if fmt == "pdf" else xlsx.factors_xlsx)(as_of=as_of)
     elif report == "leader":
         leader_id = id_param(request.GET, "leader")
         if leader_id is None:

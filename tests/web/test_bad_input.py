@@ -468,7 +468,7 @@ def test_the_data_migration_repairs_rows_stored_before_the_constraints(project_a
 
     from django.apps import apps
 
-    repair = import_module("projects.migrations.0003_repair_values").repair
+    repair = import_module("projects.migrations.0006_repair_values").repair
     Project.objects.filter(pk=project_a.pk).update(
         code="A/B\n", currency="EUR", cluster="bogus<b>", land_area=Decimal("-3"), signing_date=datetime.date(1, 1, 1),
         name="一行\n两行", remark="备注")

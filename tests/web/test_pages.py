@@ -50,13 +50,16 @@ def test_the_dashboard_says_ahead_or_behind_as_the_1330_report_does(client, cent
 
 def test_a_unit_user_sees_only_projects_of_their_unit_in_the_list(client, unit_user, project_a, project_b):
     """Issue 5: a unit user sees projects whose responsible unit is theirs or that have a node they own."""
-    body = login(client, unit_user).get(reverse("project_list")).content.decode()
+    body = login(client, unit_user).get(reverse("project_list") + "?scope=all").content.decode()
     assert "SZ-A" in body and "SZ-B" not in body
 
 
 def test_a_unit_user_sees_projects_where_their_unit_owns_a_node(client, land_user, project_a, project_b):
-    body = login(client, land_user).get(reverse("project_list")).content.decode()
+    body = login(client, land_user).get(reverse("project_list") + "?scope=all").content.decode()
     assert "SZ-A" in body and "SZ-B" in body
+    # Issue 9: its list opens on its own work, SZ-A's land node being late; SZ-B's is months away.
+    body = client.get(reverse("project_list")).content.decode()
+    assert "SZ-A" in body and "SZ-B" not in body
 
 
 def test_a_unit_user_gets_404_for_another_units_project(client, unit_user, project_b):
@@ -103,10 +106,10 @@ def test_the_filtered_list_exports_to_excel(client, center_user, project_a, proj
     response = login(client, center_user).get(reverse("project_export") + "?q=甲")
     assert response.status_code == 200
     sheet = openpyxl.load_workbook(io.BytesIO(response.content)).worksheets[0]
-    codes = [row[0] for row in sheet.iter_rows(min_row=2, values_only=True)]
-    headers = [c.value for c in sheet[1]]
+    # The title and the note row come first (issue 10), then the header row.
+    headers = [c.value for c in sheet[3]]
     code_column = headers.index("项目编号")
-    codes = [row[code_column] for row in sheet.iter_rows(min_row=2, values_only=True)]
+    codes = [row[code_column] for row in sheet.iter_rows(min_row=4, values_only=True)]
     assert codes == ["SZ-A"]
 
 

@@ -99,7 +99,7 @@ def repair(apps, schema_editor):
             project.save(update_fields=changed)
     for problem in Problem.objects.iterator():
         before = (problem.category, problem.status, problem.raised_on, problem.reply_by, problem.replied_on,
-                  problem.resolved_on, problem.description, problem.reply, problem.resolution)
+                  problem.resolved_on, problem.description, problem.resolution)
         if problem.category not in CATEGORIES:
             problem.category = "other"
         if problem.status not in PROBLEM_STATUSES:
@@ -107,15 +107,14 @@ def repair(apps, schema_editor):
         problem.raised_on, problem.reply_by = _clamp(problem.raised_on), _clamp(problem.reply_by)
         problem.replied_on = problem.replied_on and _clamp(problem.replied_on)
         problem.resolved_on = problem.resolved_on and _clamp(problem.resolved_on)
-        problem.description, problem.reply = _text(problem.description), _text(problem.reply)
-        problem.resolution = _text(problem.resolution)
+        problem.description, problem.resolution = _text(problem.description), _text(problem.resolution)
         if before != (problem.category, problem.status, problem.raised_on, problem.reply_by, problem.replied_on,
-                      problem.resolved_on, problem.description, problem.reply, problem.resolution):
+                      problem.resolved_on, problem.description, problem.resolution):
             print(f"\n  repaired problem {problem.pk}")
             problem.save()
 
 
 class Migration(migrations.Migration):
-    dependencies = [("projects", "0002_reference_data")]
+    dependencies = [("projects", "0005_group_robots")]
 
     operations = [migrations.RunPython(repair, migrations.RunPython.noop)]

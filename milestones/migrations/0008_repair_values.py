@@ -24,6 +24,6 @@ def repair(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("milestones", "0004_node_pending_project"), ("projects", "0003_repair_values")]
+    dependencies = [("milestones", "0007_factor_problem_schedule"), ("projects", "0006_repair_values")]
 
     operations = [migrations.RunPython(repair, migrations.RunPython.noop)]
