@@ -27,4 +27,6 @@ def ledger_import(request):
             result = import_ledger(path_or_file=data["file"], create_missing=data["create_missing"],
                                    dry_run=data["dry_run"], user=request.user)
     status = 400 if (form.errors or (result and result.errors)) else 200
+    if result and result.busy:
+        status = 409  # nothing wrong with the file: another import was running
     return render(request, "projects/import.html", {"form": form, "result": result}, status=status)
