@@ -3,8 +3,8 @@
 A backup is one .tar.gz holding
 - `database.dump`: pg_dump's custom format (PostgreSQL), or `database.sqlite3`: a consistent copy
   made with SQLite's online backup API (the application may keep running during either);
-- `media/`: uploaded files, when MEDIA_ROOT is set (today none are kept: ledger uploads are read in
-  memory and never stored);
+- `files/`: uploaded files: MEDIA_ROOT when set, and var/uploads (checked ledger uploads waiting
+  for 确认导入, projects.ledger_uploads);
 - `manifest.json`: the engine, the time, and the row count of every table, which the restore checks.
 
 A restore replaces the database with the backup's (pg_restore --clean in one transaction, or the
@@ -28,7 +28,7 @@ from django.db import connection
 MANIFEST = "manifest.json"
 PG_DUMP = "database.dump"
 SQLITE_COPY = "database.sqlite3"
-MEDIA = "media"
+FILES = "files"
 
 
 class BackupError(Exception):
@@ -90,16 +90,16 @@ def backup(*, output: Path | None = None) -> Path:
             for name in (MANIFEST, PG_DUMP, SQLITE_COPY):
                 if (work / name).exists():
                     archive.add(work / name, arcname=name)
-            media = _media_root()
-            if media is not None:
-                archive.add(media, arcname=MEDIA)
+            for name, root in _file_roots().items():
+                archive.add(root, arcname=f"{FILES}/{name}")
         partial.replace(output)  # a backup that died half-way is never mistaken for a whole one
     return output
 
 
-def _media_root() -> Path | None:
-    root = getattr(settings, "MEDIA_ROOT", "")
-    return Path(root) if root and Path(root).is_dir() else None
+def _file_roots() -> dict[str, Path]:
+    """Folders of uploaded files that exist, by their name in the archive."""
+    roots = {"media": getattr(settings, "MEDIA_ROOT", ""), "uploads": Path(settings.VAR_DIR) / "uploads"}
+    return {name: Path(root) for name, root in roots.items() if root and Path(root).is_dir()}
 
 
 def read_manifest(path: Path) -> dict:
@@ -131,9 +131,10 @@ def restore(*, path: Path) -> dict:
             with sqlite3.connect(work / SQLITE_COPY) as source:
                 source.backup(connection.connection)
             source.close()
-        media = _media_root()
-        if media is not None and (work / MEDIA).is_dir():
-            shutil.copytree(work / MEDIA, media, dirs_exist_ok=True)
+        for name, target in {"media": getattr(settings, "MEDIA_ROOT", ""),
+                             "uploads": Path(settings.VAR_DIR) / "uploads"}.items():
+            if target and (work / FILES / name).is_dir():
+                shutil.copytree(work / FILES / name, target, dirs_exist_ok=True)
     found = row_counts()
     missing = {label: (count, found.get(label)) for label, count in manifest["counts"].items()
                if found.get(label) != count}
