@@ -10,7 +10,6 @@ from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from .models import (
-    ACTIVE_STATUSES,
     Leader,
     Problem,
     ProblemStatus,
@@ -120,14 +119,16 @@ def contact_projects(user) -> QuerySet[Project]:
 
 
 def unit_nodes(user):
-    """A unit user's own nodes that are not done, on active projects, soonest first ("my nodes")."""
+    """A unit user's own nodes that are not done, on active projects (and the 达产 node of projects
+    in production, section 10), soonest first ("my nodes")."""
     from milestones.models import Node
+    from milestones.selectors import pending_nodes
 
     unit = user_unit(user)
     if unit is None:
         return Node.objects.none()
     return (
-        Node.objects.filter(responsible_unit=unit, actual_date__isnull=True, project__status__in=ACTIVE_STATUSES)
+        pending_nodes().filter(responsible_unit=unit)
         .select_related("project", "project__contact_leader")
         .order_by("planned_date", "project__code")
     )

@@ -271,7 +271,7 @@ def progress_1330_story(report: dict) -> list:
         ["", *selectors.STEP_LABELS.values()],
         [["已达到（个）", *reached.values()],
          ["占比", *[pct(selectors.ratio(v, counts["100m"])) for v in reached.values()]]],
-        [0.2, 0.16, 0.16, 0.16, 0.16, 0.16],
+        [0.16] + [0.84 / len(reached)] * len(reached),
     ))
     story.append(Spacer(1, 6))
     landing_rows = []

@@ -116,13 +116,14 @@ def progress_1330_xlsx(*, year: int, as_of: datetime.date) -> bytes:
     add_table(
         workbook, "项目清单",
         ["项目编号", "项目名称", "总投资（万）", "总投资（亿）", "签约日期", "产业集群", "项目来源", "招商方式", "所在平台",
-         "责任单位", "联系市领导", "当前状态", "10亿元以上", "供地日期", "开工日期", "入库日期", "投产日期"],
+         "责任单位", "联系市领导", "当前状态", "10亿元以上", "供地日期", "开工日期", "入库日期", "投产日期",
+         "达产日期"],
         [[row["code"], row["name"], *amount_columns(row["total_investment"]),
           as_date(row["signing_date"]), row["cluster"], row["source"], row["channel"], row["platform"],
           row["responsible_unit"], row["contact_leader"], row["status_label"], "是" if "1b" in row["levels"] else "否",
-          *[as_date(row["actual_dates"][node]) for node in ("land", "start", "statistics", "production")]]
+          *[as_date(row["actual_dates"][node]) for node in ("land", "start", "statistics", "production", "capacity")]]
          for row in report["rows"]],
-        widths=[12, 30, 16, 14, 12, 18, 10, 12, 14, 18, 12, 10, 10, 12, 12, 12, 12],
+        widths=[12, 30, 16, 14, 12, 18, 10, 12, 14, 18, 12, 10, 10, 12, 12, 12, 12, 12],
         row_formats=amount_formats([row["amount_unit"] for row in report["rows"]]),
     )
     return to_bytes(workbook)
