@@ -237,7 +237,9 @@ def _indicator_constraints():
         for name in compliance.ACTUAL_FIELDS
     ]
     no_per_mu = Q(**{f"{name}__isnull": True for name in compliance.PER_MU_AGREED_FIELDS})
-    constraints.append(models.CheckConstraint(condition=no_per_mu | Q(land_area__gt=0),
+    # A NULL land area makes "land_area > 0" unknown, which a CHECK lets pass: say NOT NULL too.
+    with_area = Q(land_area__isnull=False, land_area__gt=0)
+    constraints.append(models.CheckConstraint(condition=no_per_mu | with_area,
                                               name="project_per_mu_indicators_need_land_area"))
     return constraints
 

@@ -197,6 +197,16 @@ def allowed_transitions(user, project: Project, nodes=None) -> list[str]:
     return [name for name in state_transitions(project) if can_transition(user, project, name, nodes)]
 
 
+def can_review_capacity(user, project: Project, nodes=None) -> bool:
+    """达产复核 (section 10): the center, or the unit that owns the project's 达产 node, once the
+    project produces (in production or at capacity)."""
+    from .services import REVIEWABLE_STATUSES
+
+    if project.status not in REVIEWABLE_STATUSES:
+        return False
+    return can_transition(user, project, Transition.REACH_CAPACITY, nodes)
+
+
 def can_add_note(user, project: Project) -> bool:
     return user_role(user) in (Role.CENTER, Role.ADMIN, Role.UNIT)
 

@@ -7,6 +7,8 @@ from reportlab.platypus import Spacer
 from . import selectors
 from .pdf import (
     LIGHT_COLORS,
+    compliance_tables,
+    ranking_table,
     cn_date,
     data_table,
     heading,
@@ -87,7 +89,30 @@ def bulletin_story(data: dict) -> list:
          for i, r in enumerate(data["suspended"], start=1)],
         [0.06, 0.1, 0.2, 0.14, 0.11, 0.11, 0.1, 0.18], wrap=(2, 3, 4, 7),
     ))
+    story += capacity_story(data["capacity"], as_of=as_of)
     story.append(Spacer(1, 8))
+    return story
+
+
+def capacity_story(section: dict, *, as_of) -> list:
+    """九、达产与亩均 (section 10): this week's 达产, the 标准地 projects not (yet) meeting their
+    agreement, and the 亩均 ranking by platform."""
+    summary = section["summary"]
+    story = heading("九、项目达产与标准地复核（亩均论英雄）")
+    story.append(paragraph(
+        f"本周达产项目<b>{len(section['reached'])}</b>个。截至{cn_date(as_of)}，已投产标准地项目复核达标"
+        f"<b>{summary['met']}</b>个、未达标<b>{summary['not_met']}</b>个、尚未复核<b>{summary['unreviewed']}</b>个。"
+    ))
+    story.append(data_table(
+        ["序号", "项目编号", "项目名称", "所在平台", "达产日期", "计划达产日期", "是否按期"],
+        [[i, r["code"], r["name"], r["platform"], short_date(r["actual_date"]), short_date(r["planned_date"]),
+          "按期" if r["on_time"] else "逾期达产"] for i, r in enumerate(section["reached"], start=1)],
+        [0.07, 0.12, 0.3, 0.15, 0.12, 0.13, 0.11], wrap=(2, 3),
+    ))
+    story.append(Spacer(1, 6))
+    story += compliance_tables({"projects": section["pending"]})
+    story.append(Spacer(1, 6))
+    story.append(ranking_table(section["ranking"]))
     return story
 
 

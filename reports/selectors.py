@@ -515,7 +515,15 @@ def bulletin_data(*, as_of: datetime.date) -> dict:
              "suspended_days": days, "suspended_from": Status(previous).label if previous else "", "reason": reason}
             for code, name, unit, leader, since, days, previous, reason in suspended
         ],
+        "capacity": _capacity_section(as_of=as_of, week_start=start),
     }
+
+
+def _capacity_section(*, as_of, week_start):
+    # reports.compliance builds on this module's helpers, so it is imported when used.
+    from .compliance import capacity_bulletin
+
+    return capacity_bulletin(as_of=as_of, week_start=week_start)
 
 
 def amount_unit(currency: str) -> str:

@@ -8,9 +8,11 @@ from decimal import Decimal
 
 from openpyxl import Workbook
 
+from projects.compliance import INDICATORS
 from projects.excel import AMOUNT_FORMAT, INTEGER_FORMAT, PERCENT_FORMAT, row_cells, setup_sheet, text_width
 
 from . import selectors
+from .compliance import compliance_report
 from .pdf import LIGHT_LABELS
 
 WAN_FORMAT = {"万元": f'{AMOUNT_FORMAT}"万元"', "万美元": f'{AMOUNT_FORMAT}"万美元"'}
@@ -190,7 +192,19 @@ def bulletin_xlsx(*, as_of: datetime.date) -> bytes:
           r["reason"]] for r in data["suspended"]],
         widths=[12, 30, 18, 14, 12, 12, 12, 30],
     )
+    capacity_sheets(workbook, data["capacity"])
     return to_bytes(workbook)
+
+
+def capacity_sheets(workbook, section: dict) -> None:
+    """The bulletin's 达产 section: this week's 达产, the 标准地 projects not (yet) met, the ranking."""
+    add_table(
+        workbook, "本周达产", ["项目编号", "项目名称", "所在平台", "达产日期", "计划达产日期", "是否按期"],
+        [[r["code"], r["name"], r["platform"], r["actual_date"], r["planned_date"], "按期" if r["on_time"] else "逾期达产"]
+         for r in section["reached"]],
+        widths=[12, 30, 16, 12, 14, 10],
+    )
+    compliance_sheets(workbook, {"projects": section["pending"], "ranking": section["ranking"]})
 
 
 # --- a leader's contact projects -----------------------------------------------------------------------
@@ -217,4 +231,45 @@ def leader_report_xlsx(*, leader, as_of: datetime.date) -> bytes:
         widths=[12, 30, 8, 12, 10, 20],
     )
     problem_sheet(workbook, "待协调问题", data["problems"])
+    return to_bytes(workbook)
+
+
+# --- the 标准地 compliance report (sections 10 and 11) -------------------------------------------------
+
+
+def compliance_sheets(workbook, report: dict) -> None:
+    """The projects with each agreed indicator (约定 / 实际 / 达标 / 差距) and the 亩均 ranking."""
+    headers = ["项目编号", "项目名称", "所在平台", "状态", "用地面积（亩）", "复核日期", "结论"]
+    formats = {}
+    for indicator in INDICATORS:
+        start = len(headers)
+        headers += [f"{indicator.label}·约定", f"{indicator.label}·实际", f"{indicator.label}·达标",
+                    f"{indicator.label}·差距"]
+        formats[start + 3] = PERCENT_FORMAT
+    rows = []
+    for r in report["projects"]:
+        row = [r["project"], r["name"], r["platform"], r["status_label"], r["land_area"], as_date(r["reviewed_on"]),
+               r["verdict"]]
+        for indicator in INDICATORS:
+            item = r["indicators"].get(indicator.key)
+            if item is None:
+                row += [None, None, None, None]
+            else:
+                met = {True: "是", False: "否", None: "未复核"}[item["met"]]
+                row += [item["agreed"], item["actual"], met, item["shortfall"]]
+        rows.append(row)
+    add_table(workbook, "达产复核", headers, rows, formats=formats)
+    add_table(
+        workbook, "亩均排名",
+        ["排名", "所在平台", "达产项目（个）", "用地面积（亩）", "年税收（万元）", "年产值（万元）", "亩均税收（万元/亩）",
+         "亩均产值（万元/亩）", "产值排名"],
+        [[r["rank"], r["platform"], r["projects"], r["land_area"], r["yearly_tax"], r["yearly_output"],
+          r["tax_per_mu"], r["output_per_mu"], r["output_rank"]] for r in report["ranking"]],
+        widths=[8, 24, 14, 14, 14, 14, 18, 18, 10],
+    )
+
+
+def compliance_xlsx(*, as_of: datetime.date) -> bytes:
+    workbook = new_workbook()
+    compliance_sheets(workbook, compliance_report(as_of=as_of))
     return to_bytes(workbook)

@@ -54,6 +54,9 @@ def report_download(request, report, fmt):
     elif report == "bulletin":
         name = f"重大项目通报_{stamp}"
         content = (bulletin.bulletin_pdf if fmt == "pdf" else xlsx.bulletin_xlsx)(as_of=as_of)
+    elif report == "compliance":
+        name = f"标准地达产复核_{stamp}"
+        content = (pdf.compliance_pdf if fmt == "pdf" else xlsx.compliance_xlsx)(as_of=as_of)
     elif report == "leader":
         leader = get_object_or_404(selectors.visible_leaders(request.user), pk=request.GET.get("leader") or 0)
         name = f"联系项目报告_{leader.name}_{stamp}"
