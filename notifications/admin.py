@@ -10,13 +10,19 @@ from .services import enqueue_pending
 
 @admin.register(Notification)
 class NotificationAdmin(admin.ModelAdmin):
-    list_display = ("created_at", "kind", "channel", "recipient_key", "subject", "status", "attempts", "sent_at")
+    # Failed rows (after the last attempt) are what an administrator looks for: the error is in the list.
+    list_display = ("created_at", "kind", "channel", "recipient_key", "subject", "status", "attempts", "sent_at",
+                    "last_error_short")
     list_filter = ("status", "kind", "channel")
     search_fields = ("subject", "reason", "recipient_key", "address")
     date_hierarchy = "created_at"
     list_select_related = ("recipient",)
     raw_id_fields = ("recipient", "unit", "leader", "project", "node", "problem")
     actions = ["retry"]
+
+    @admin.display(description="最近错误")
+    def last_error_short(self, obj):
+        return obj.last_error[:80]
 
     def get_readonly_fields(self, request, obj=None):
         # History is not edited: what was sent, to whom and when stays as it was.

@@ -71,11 +71,15 @@ class WebhookChannel:
         if not notification.address:
             raise DeliveryError("no webhook URL")
         heading = f"### {notification.subject}\n\n"  # as long as the "**…**" one of WeCom
-        text = _cut(notification.body, max_bytes=WEBHOOK_MAX_BYTES - len(heading.encode()))
+        # A robot has no idempotency key: a message re-sent after a worker died mid-send arrives twice.
+        # The row's id (and which attempt this is) makes such a duplicate visible to the group.
+        delivery = f"> 消息编号 {notification.pk} · 第 {notification.attempts} 次发送\n\n"
+        text = _cut(notification.body, max_bytes=WEBHOOK_MAX_BYTES - len(heading.encode()) - len(delivery.encode()))
         payload = {
             "msgtype": "markdown",
-            "markdown": {"title": notification.subject, "content": f"**{notification.subject}**\n\n{text}",
-                         "text": f"### {notification.subject}\n\n{text}"},
+            "markdown": {"title": notification.subject,
+                         "content": f"**{notification.subject}**\n\n{delivery}{text}",
+                         "text": f"### {notification.subject}\n\n{delivery}{text}"},
         }
         request = urllib.request.Request(
             notification.address,

@@ -19,6 +19,7 @@ import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
@@ -46,7 +47,10 @@ DEFAULT_REMINDER_OFFSETS = (10, 3)  # section 6; the ReminderOffset table overri
 # Rows are handed to the broker at commit; the sweep only looks at them after this grace period.
 SWEEP_GRACE = datetime.timedelta(minutes=2)
 RETRY_TOLERANCE = datetime.timedelta(seconds=5)  # a countdown may fire a little before its time
-CLAIM_SECONDS = 300  # a worker that dies mid-send releases its row after this
+# A worker that dies mid-send releases its row after this, and the sweep sends it again. Longer
+# than a send can take (WEBHOOK_TIMEOUT_SECONDS, settings.EMAIL_TIMEOUT), short enough that a
+# re-send after a crash comes within minutes, not the 5+ minutes it used to.
+CLAIM_SECONDS = settings.NOTIFICATION_CLAIM_SECONDS
 MAX_ATTEMPTS = 8
 BACKOFF_BASE_SECONDS = 60
 BACKOFF_MAX_SECONDS = 3600
@@ -247,7 +251,9 @@ def deliver(*, notification_id: int) -> Delivery:
     claimed = (
         Notification.objects.filter(due, pk=notification_id, status=DeliveryStatus.PENDING)
         .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
-        .update(claimed_until=now + datetime.timedelta(seconds=CLAIM_SECONDS), attempts=F("attempts") + 1)
+        # If this worker dies mid-send, the row is due again (for the sweep) when its claim expires.
+        .update(claimed_until=now + datetime.timedelta(seconds=CLAIM_SECONDS),
+                next_attempt_at=now + datetime.timedelta(seconds=CLAIM_SECONDS), attempts=F("attempts") + 1)
     )
     if not claimed:
         return Delivery("skipped")

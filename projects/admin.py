@@ -1,6 +1,7 @@
 """Admin for projects and the organisation. The state moves only through the transition form here
 (the same service as the pages and the API); history rows are read-only."""
 
+from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect
@@ -13,7 +14,7 @@ from milestones.models import Node
 from milestones.services import sync_nodes
 
 from . import compliance
-from .forms import RevertForm, TransitionForm
+from .forms import LostUpdateFormMixin, RevertForm, TransitionForm
 from .models import (
     Instruction,
     Leader,
@@ -25,9 +26,10 @@ from .models import (
     Transition,
     TransitionLog,
     Unit,
+    last_revertible,
 )
 from .selectors import state_transitions
-from .services import TransitionConflict, project_revert_last, project_transition
+from .services import EditConflict, TransitionConflict, check_version, project_revert_last, project_transition
 
 
 @admin.register(Unit)
@@ -94,8 +96,31 @@ class ProblemInline(admin.TabularInline):
     show_change_link = True
 
 
+class ProjectAdminForm(LostUpdateFormMixin, forms.ModelForm):
+    """Refuses a save from a change page loaded before someone else saved the project."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.watch_for_lost_updates()
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.instance.pk:
+            # The admin saves inside one transaction: the row stays locked until this save is done.
+            current = Project.objects.select_for_update().get(pk=self.instance.pk)
+            try:
+                check_version(current, version=cleaned.get("version"), loaded=self.loaded_values())
+            except EditConflict as exc:
+                raise ValidationError(exc.message, code="conflict") from exc
+        return cleaned
+
+
 @admin.register(Project)
 class ProjectAdmin(admin.ModelAdmin):
+    form = ProjectAdminForm
     list_display = ["code", "name", "status", "total_investment_display", "responsible_unit", "contact_leader",
                     "signing_date", "transition_link"]
     list_filter = ["status", "cluster", "source", "is_manufacturing", "currency", "responsible_unit",
@@ -115,7 +140,7 @@ class ProjectAdmin(admin.ModelAdmin):
         ("达产复核（在项目页面或达产办理时登记）", {"fields": list(compliance.REVIEW_FIELDS), "classes": ["collapse"]}),
         ("状态（仅能通过「办理状态变更」修改）", {"fields": ["status", "signing_date", "suspended_from", "suspended_on",
                                              "status_reason", "last_event_date"]}),
-        ("其他", {"fields": ["remark", "created_at", "updated_at", "created_by"]}),
+        ("其他", {"fields": ["remark", "created_at", "updated_at", "created_by", "version"]}),
     ]
 
     @admin.display(description="总投资")
@@ -167,17 +192,20 @@ class ProjectAdmin(admin.ModelAdmin):
         project = get_object_or_404(Project, pk=pk)
         if not self.has_change_permission(request, project):
             return redirect("admin:index")
-        form = RevertForm(request.POST or None)
+        revertible = last_revertible(project.history.order_by("-id"), project.status)
+        form = RevertForm(request.POST or None, initial={"undoes": revertible.pk if revertible else None})
         if request.method == "POST" and form.is_valid():
             try:
-                project_revert_last(project=project, user=request.user, reason=form.cleaned_data["reason"])
+                project_revert_last(project=project, user=request.user, reason=form.cleaned_data["reason"],
+                                    undoes=form.cleaned_data["undoes"])
             except ValidationError as exc:
                 for message in exc.messages:
                     form.add_error(None, message)
             else:
                 messages.success(request, f"{project.code} 已撤销最近一次状态变更")
                 return redirect("admin:projects_project_change", project.pk)
-        return self._form_page(request, project, form, "撤销最近一次状态变更")
+        title = f"撤销「{revertible.transition_label}」" if revertible else "撤销最近一次状态变更"
+        return self._form_page(request, project, form, title)
 
     def _form_page(self, request, project, form, title, choices=()):
         context = {

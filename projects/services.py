@@ -35,6 +35,18 @@ class TransitionRefused(ValidationError):
     """A guard said no; `messages` holds the Chinese reasons for the user."""
 
 
+class EditConflict(Exception):
+    """The project was saved by someone else after this editor loaded it (HTTP 409): saving the
+    stale form would silently undo their change (issue 8, section 4)."""
+
+    def __init__(self, *, project, changes):
+        self.project = project  # as stored now
+        self.changes = changes  # [(label, as loaded, as stored now)]; empty when the loaded values are unknown
+        lines = [f"{label}：「{old}」→「{new}」" for label, old, new in changes]
+        self.message = "已被他人修改，请核对后重新保存" + ("。对方改动：" + "；".join(lines) if lines else "")
+        super().__init__(self.message)
+
+
 class TransitionConflict(Exception):
     """Another change to the same project won the race (HTTP 409)."""
 
@@ -131,12 +143,18 @@ def project_transition(
 
 
 @transaction.atomic
-def project_revert_last(*, project: Project, user=None, reason: str) -> TransitionLog:
-    """The audited correction of section 2: undo the latest transition, keeping both rows."""
+def project_revert_last(*, project: Project, user=None, reason: str, undoes: int | None = None) -> TransitionLog:
+    """The audited correction of section 2: undo the latest transition, keeping both rows.
+
+    `undoes` names the history row the user saw as the latest (the page and the admin always send
+    it): a double-click, or two people correcting at once, then undo that one transition once,
+    instead of the second request silently undoing the one before it."""
     if not reason.strip():
         raise TransitionRefused(["撤销须填写原因"])
     locked = Project.objects.select_for_update().get(pk=project.pk)
     last = last_revertible(locked.history.order_by("-id"), locked.status)
+    if undoes is not None and (last is None or last.pk != undoes):
+        raise TransitionRefused([_revert_stale_message(locked, undoes)])
     if last is None:
         raise TransitionRefused(["没有可撤销的状态变更"])
     node_type = node_services.TRANSITION_NODE.get(last.transition)
@@ -167,6 +185,15 @@ def project_revert_last(*, project: Project, user=None, reason: str) -> Transiti
     return revert
 
 
+def _revert_stale_message(project, undoes):
+    named = project.history.filter(pk=undoes).first()
+    if named is None:
+        return "要撤销的状态变更不存在，请刷新页面"
+    if named.reverted_by_id is not None:
+        return f"「{named.transition_label}」已被撤销，不能重复撤销"
+    return f"「{named.transition_label}」已不是最近一次状态变更（项目现为「{project.get_status_display()}」），请刷新后重试"
+
+
 def _refresh(project, locked):
     if project is not locked:
         project.refresh_from_db()
@@ -178,6 +205,48 @@ def _after_change(project):
 
 
 # --- creating and editing -----------------------------------------------------------------------
+
+_EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
+
+
+def project_version(project) -> int:
+    """What an editor loads and sends back to detect a lost update: the last save's time in
+    microseconds. Every writer moves `updated_at` (edits, transitions, reverts, the import, the admin)."""
+    return (project.updated_at - _EPOCH) // datetime.timedelta(microseconds=1)
+
+
+def _shown(project, name, value):
+    if value is None or value == "":
+        return "空"
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, Decimal):
+        return f"{value.normalize():f}"
+    field = project._meta.get_field(name) if name not in NodeType.values else None
+    if field is not None and field.choices:
+        return str(dict(field.flatchoices).get(value, value))
+    return str(value)
+
+
+def changes_since(project, loaded: dict) -> list[tuple[str, str, str]]:
+    """(label, as loaded, as stored now) for every value in `loaded` (project fields by name,
+    agreed planned dates by node type) that is no longer what is stored."""
+    planned = {n.node_type: n.planned_date for n in project.nodes.all() if n.planned_is_agreed}
+    changes = []
+    for name, old in loaded.items():
+        if name in NodeType.values:
+            label, new = f"{NodeType(name).label}计划日期", planned.get(name)
+        else:
+            label, new = str(project._meta.get_field(name).verbose_name), getattr(project, name)
+        if old != new and not (old in (None, "") and new in (None, "")):
+            changes.append((label, _shown(project, name, old), _shown(project, name, new)))
+    return changes
+
+
+def check_version(project, *, version: int | None, loaded: dict | None = None) -> None:
+    """Refuse a save from a form or request that loaded an older version of `project` (locked)."""
+    if version is not None and version != project_version(project):
+        raise EditConflict(project=project, changes=changes_since(project, loaded or {}))
 
 # What an edit may change. 项目编号 is not among them: it is how ledgers, reports and the API match
 # a project (section 2), so it is set once, at creation.
@@ -218,10 +287,15 @@ def project_create(
 
 
 @transaction.atomic
-def project_update(*, project: Project, user=None, planned_dates: dict | None = None, **data) -> Project:
-    """Edit a project's data (not its state: that moves only by transitions)."""
+def project_update(*, project: Project, user=None, planned_dates: dict | None = None, version: int | None = None,
+                   loaded: dict | None = None, **data) -> Project:
+    """Edit a project's data (not its state: that moves only by transitions).
+
+    `version` is project_version() as the editor loaded it, `loaded` the values it showed them;
+    a save from an older version raises EditConflict naming what changed since."""
     _check_fields(data)
     locked = Project.objects.select_for_update().get(pk=project.pk)
+    check_version(locked, version=version, loaded=loaded)
     for key, value in data.items():
         setattr(locked, key, value)
     if locked.status != Status.NEGOTIATING and locked.sign_problems():

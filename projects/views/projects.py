@@ -26,6 +26,7 @@ from ..forms import (
 from ..models import Problem, ProblemStatus, Role, Transition, Unit, last_revertible, local_today
 from ..permissions import role_required
 from ..services import (
+    EditConflict,
     TransitionConflict,
     TransitionRefused,
     capacity_review,
@@ -124,6 +125,7 @@ def _detail_context(request, project, as_of, *, open_form=None, revert_form=None
     )
     _mark_problems(problems, user, as_of)
     history = list(project.history.select_related("by", "reverted_by").order_by("-id"))
+    revertible = last_revertible(history, project.status)
     return {
         "project": project,
         "as_of": as_of,
@@ -134,8 +136,9 @@ def _detail_context(request, project, as_of, *, open_form=None, revert_form=None
         "notes": project.progress_notes.select_related("by", "unit")[:50],
         "can_edit": selectors.can_edit(user, project),
         # Only offered when there is a transition to undo; the service re-checks it under lock.
-        "can_revert": selectors.can_revert(user, project) and last_revertible(history, project.status) is not None,
-        "revert_form": revert_form or RevertForm(),
+        "can_revert": selectors.can_revert(user, project) and revertible is not None,
+        "revertible": revertible,
+        "revert_form": revert_form or RevertForm(initial={"undoes": revertible.pk if revertible else None}),
         "can_note": selectors.can_add_note(user, project),
         "note_form": NoteForm(),
         "can_raise": selectors.can_raise_problem(user, project),
@@ -227,9 +230,12 @@ def project_revert_view(request, code):
     form = RevertForm(request.POST)
     if form.is_valid():
         try:
-            project_revert_last(project=project, user=request.user, reason=form.cleaned_data["reason"])
+            project_revert_last(project=project, user=request.user, reason=form.cleaned_data["reason"],
+                                undoes=form.cleaned_data["undoes"])
         except TransitionRefused as exc:
             form.add_error(None, exc.messages)
+            # The panel is hidden when nothing is left to undo (the double-click case): say it above.
+            messages.error(request, "；".join(exc.messages))
         else:
             messages.success(request, f"已撤销最近一次状态变更：{project.code}")
             return _to_detail(request, project)
@@ -296,22 +302,33 @@ def project_new(request):
     return render(request, "projects/form.html", {"form": form, "title": "录入新项目"}, status=status)
 
 
+def _agreed_dates(project):
+    return {n.node_type: n.planned_date for n in project.nodes.all() if n.planned_is_agreed}
+
+
 @role_required(selectors.can_edit)
 def project_edit(request, code):
     project = _scoped_project(request.user, code)
-    planned = {n.node_type: n.planned_date for n in project.nodes.all() if n.planned_is_agreed}
-    form = ProjectForm(request.POST or None, instance=project, editing=True, planned=planned)
+    form = ProjectForm(request.POST or None, instance=project, editing=True, planned=_agreed_dates(project))
+    status = 200
     if request.method == "POST" and form.is_valid():
         dates = form.planned_dates()
         agreed = {node: dates.get(node) for node in ProjectForm.PLANNED.values()}
         try:
-            project_update(project=project, user=request.user, planned_dates=agreed, **form.project_data())
+            project_update(project=project, user=request.user, planned_dates=agreed,
+                           version=form.cleaned_data["version"], loaded=form.loaded_values(), **form.project_data())
+        except EditConflict as exc:
+            form = form.rebased(exc.project, _agreed_dates(exc.project))
+            form.is_valid()
+            form.add_error(None, exc.message)
+            status = 409
         except ValidationError as exc:
             attach_errors(form, exc)
         else:
             messages.success(request, f"已保存：{project.code} {project.name}")
             return redirect(project_url(project))
-    status = 400 if form.errors else 200
+    if status == 200 and form.errors:
+        status = 400
     context = {"form": form, "title": f"编辑项目 {project.code}", "project": project}
     return render(request, "projects/form.html", context, status=status)
 

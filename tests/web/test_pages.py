@@ -176,7 +176,8 @@ def test_the_center_reverts_the_last_transition_with_a_reason(client, center_use
     login(client, center_user)
     client.post(reverse("project_transition", args=["SZ-A", "acquire_land"]),
                 {"acquire_land-effective_date": "2026-06-20", "acquire_land-land_area": "60"})
-    response = client.post(reverse("project_revert", args=["SZ-A"]), {"reason": "录错了"})
+    undoes = project_a.history.get(transition="acquire_land").pk
+    response = client.post(reverse("project_revert", args=["SZ-A"]), {"reason": "录错了", "undoes": undoes})
     assert response.status_code == 302
     project_a.refresh_from_db()
     assert project_a.status == Status.SIGNED
@@ -226,7 +227,7 @@ def test_the_center_edits_a_project(client, center_user, project_a, unit_a):
     response = client.get(reverse("project_edit", args=["SZ-A"]))
     assert response.status_code == 200
     data = {**DEAL, "code": "ignored", "name": "甲项目（二期）", "responsible_unit": unit_a.pk,
-            "planned_land": "2026-05-16"}
+            "planned_land": "2026-05-16", "version": response.context["form"]["version"].value()}
     response = client.post(reverse("project_edit", args=["SZ-A"]), data)
     assert response.status_code == 302, response.content.decode()[:2000]
     project_a.refresh_from_db()
