@@ -61,9 +61,10 @@ def economy_user(db):
 
 def test_the_edit_form_agrees_indicators(client, center_user, project_a):
     login(client, center_user)
-    page = client.get(reverse("project_edit", args=["SZ-A"])).content.decode()
+    response = client.get(reverse("project_edit", args=["SZ-A"]))
+    page = response.content.decode()
     assert 'data-testid="agreed-indicators"' in page and "约定亩均税收" in page
-    data = {"name": "甲项目", "investor": "某公司", "total_investment": "20000", "currency": "CNY",
+    data = {"version": response.context["form"]["version"].value(), "name": "甲项目", "investor": "某公司", "total_investment": "20000", "currency": "CNY",
             "is_manufacturing": "True", "cluster": "高端装备", "responsible_unit": project_a.responsible_unit_id,
             "needs_new_land": "on", "land_area": "50", "planned_land": "2026-05-16",
             "agreed_tax_per_mu": "30", "agreed_energy_per_output": "0.08"}
@@ -74,7 +75,8 @@ def test_the_edit_form_agrees_indicators(client, center_user, project_a):
 
 def test_the_edit_form_refuses_per_mu_indicators_without_a_land_area(client, center_user, project_a):
     login(client, center_user)
-    data = {"name": "甲项目", "investor": "某公司", "total_investment": "20000", "currency": "CNY",
+    version = client.get(reverse("project_edit", args=["SZ-A"])).context["form"]["version"].value()
+    data = {"version": version, "name": "甲项目", "investor": "某公司", "total_investment": "20000", "currency": "CNY",
             "is_manufacturing": "True", "cluster": "高端装备", "responsible_unit": project_a.responsible_unit_id,
             "land_area": "", "agreed_output_per_mu": "500"}
     response = client.post(reverse("project_edit", args=["SZ-A"]), data)
