@@ -191,5 +191,8 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
 }
 
+# Issue 9: the new-deal form proposes the next free 项目编号 as {prefix}{year}-{seq}, e.g. SZ2026-034.
+PROJECT_CODE_PREFIX = env.str("PROJECT_CODE_PREFIX", default="SZ")
+
 # The CJK font embedded into every PDF (reportlab cannot embed CFF fonts; WenQuanYi is TrueType).
 REPORT_FONT_PATH = env.str("REPORT_FONT_PATH", default=str(BASE_DIR / "reports" / "fonts" / "wqy-microhei.ttc"))

@@ -3,6 +3,8 @@
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -53,11 +55,35 @@ class PlatformAdmin(admin.ModelAdmin):
     search_fields = ["name"]
 
 
-@admin.register(Profile)
-class ProfileAdmin(admin.ModelAdmin):
-    list_display = ["user", "role", "unit"]
-    list_filter = ["role", "unit"]
-    autocomplete_fields = ["user"]
+class ProfileInline(admin.StackedInline):
+    """A login's role and unit are set on the user's own page (issue 9: not in a second list)."""
+
+    model = Profile
+    can_delete = False
+    verbose_name = verbose_name_plural = "角色与单位"
+    fields = ["role", "unit"]
+
+
+User = get_user_model()
+admin.site.unregister(User)
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    inlines = [ProfileInline]
+    list_display = ["username", "first_name", "email", "role", "unit", "is_active", "is_staff"]
+    list_filter = ["profile__role", "profile__unit", "is_active", "is_staff"]
+    list_select_related = ["profile__unit"]
+
+    @admin.display(description="角色", ordering="profile__role")
+    def role(self, obj):
+        profile = getattr(obj, "profile", None)
+        return profile.get_role_display() if profile else "—"
+
+    @admin.display(description="所属单位", ordering="profile__unit__name")
+    def unit(self, obj):
+        profile = getattr(obj, "profile", None)
+        return (profile.unit or "—") if profile else "—"
 
 
 class ReadOnlyInline(admin.TabularInline):

@@ -34,6 +34,21 @@ def plain_decimal(value):
     return None if value is None else f"{value.normalize():f}"
 
 
+EMPTY_LABEL = "（未填写）"
+
+
+def one_placeholder(form, empty_label=EMPTY_LABEL):
+    """Every select of a form offers the same empty choice (issue 9: "---------", "未知" and
+    "（未填写）" were mixed on one page)."""
+    for field in form.fields.values():
+        if isinstance(field, forms.ModelChoiceField):
+            field.empty_label = empty_label
+        elif isinstance(field, forms.NullBooleanField):
+            field.widget.choices = [("unknown", empty_label), ("true", "是"), ("false", "否")]
+        elif isinstance(field, forms.ChoiceField):
+            field.choices = [(value, empty_label if value == "" else label) for value, label in field.choices]
+
+
 class NullsLastOrdering(django_filters.OrderingFilter):
     """Empty values (no light, no amount yet) sort last both ways, on PostgreSQL as on SQLite."""
 
@@ -166,8 +181,7 @@ class ProjectForm(LostUpdateFormMixin, forms.ModelForm):
     def __init__(self, *args, editing=False, planned=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.editing = editing
-        for name in ("platform", "responsible_unit", "contact_leader"):
-            self.fields[name].empty_label = "（未填写）"
+        one_placeholder(self)
         for name in ("total_investment", *compliance.AGREED_FIELDS):
             # 120000.0000 → 120000: the stored scale is not what people typed.
             self.initial[name] = plain_decimal(getattr(self.instance, name))
@@ -236,6 +250,10 @@ class TransitionForm(forms.Form):
             field.initial = getattr(project, field_name + ("_id" if field_name == "responsible_unit" else ""))
             self.fields[field_name] = field
         self.fields["expected_status"].initial = project.status
+        if name == Transition.ENTER_STATISTICS:
+            # The guard refuses 入库 without it (section 2): say so on the form, not only after.
+            self.fields["stats_code"].required = True
+        one_placeholder(self)
         # The date first, then what this step needs, then the free text.
         self.order_fields(["effective_date", *sorted(extra), "reason", "note"])
 
@@ -284,6 +302,7 @@ class ProblemForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["category"].choices = ProblemCategory.choices
         self.fields["reply_by"].required = False
+        one_placeholder(self, "（默认项目责任单位）")
         if not can_assign:
             del self.fields["assigned_unit"]
             del self.fields["reply_by"]

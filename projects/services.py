@@ -6,6 +6,7 @@ and queues notifications, all in one transaction.
 """
 
 import datetime
+import hashlib
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -263,6 +264,20 @@ def _check_fields(data, allowed=PROJECT_FIELDS):
         raise ValidationError({key: "该字段不能直接修改" for key in unknown})
 
 
+def code_taken(code: str) -> None:
+    """Refuse a 项目编号 in use, saying by which project and what is free (issue 9); the unique
+    constraint stays behind it for a concurrent insert."""
+    from .selectors import next_project_code
+
+    taken = Project.objects.filter(code=code.strip()).first() if code else None
+    if taken is None:
+        return
+    raise ValidationError({"code": (
+        f"项目编号 {taken.code} 已被「{taken.name}」（{taken.get_status_display()}）使用，"
+        f"下一个可用编号为 {next_project_code(year=local_today().year)}"
+    )})
+
+
 @transaction.atomic
 def project_create(
     *,
@@ -274,6 +289,7 @@ def project_create(
 ) -> Project:
     """Log a new deal. With a signing date it is signed at once, through the sign guard."""
     _check_fields(data, allowed=("code", *PROJECT_FIELDS))
+    code_taken(data.get("code", ""))
     project = Project(created_by=user, **data)
     project.full_clean(exclude=["status"])
     project.save()
@@ -353,9 +369,26 @@ def capacity_review(*, project: Project, user=None, reviewed_on: datetime.date, 
 # --- problems and notes (section 7) --------------------------------------------------------------
 
 
+def reply_by_problems(reply_by, *, today=None) -> list[str]:
+    """Section 7: a reply-by date must leave the unit time to answer; one before today would list
+    the unit at once as 逾期未答复 in the bulletin."""
+    today = today or local_today()
+    if reply_by is not None and reply_by < today:
+        return [f"答复期限 {reply_by:%Y-%m-%d} 不能早于今天（{today:%Y-%m-%d}）"]
+    return []
+
+
+def _unit_of(user):
+    profile = getattr(user, "profile", None) if user is not None else None
+    return getattr(profile, "unit_id", None)
+
+
 @transaction.atomic
 def problem_raise(*, project, user=None, category, description, assigned_unit=None, raised_on=None,
-                  reply_by=None) -> Problem:
+                  reply_by=None, today=None) -> Problem:
+    """Raise a problem; its unit is told at once (交办), unless the unit raised it itself."""
+    if reply_by_problems(reply_by, today=today):
+        raise ValidationError({"reply_by": reply_by_problems(reply_by, today=today)})
     raised_on = raised_on or local_today()
     problem = Problem(
         project=project, category=category, description=description, raised_by=user, raised_on=raised_on,
@@ -364,15 +397,20 @@ def problem_raise(*, project, user=None, category, description, assigned_unit=No
     )
     problem.full_clean()
     problem.save()
+    notification_services.problem_assigned(problem=problem, by_unit_id=_unit_of(user))
     return problem
 
 
 @transaction.atomic
-def problem_assign(*, problem: Problem, unit, reply_by=None) -> Problem:
+def problem_assign(*, problem: Problem, unit, reply_by=None, today=None) -> Problem:
+    """交办 to a unit with a reply-by date (section 7); the unit is told through the outbox."""
+    if reply_by_problems(reply_by, today=today):
+        raise ValidationError({"reply_by": reply_by_problems(reply_by, today=today)})
     problem.assigned_unit = unit
     if reply_by is not None:
         problem.reply_by = reply_by
     problem.save(update_fields=["assigned_unit", "reply_by"])
+    notification_services.problem_assigned(problem=problem)
     return problem
 
 
@@ -386,6 +424,10 @@ def problem_reply(*, problem: Problem, reply: str, replied_on=None) -> Problem:
     problem.replied_on = replied_on or local_today()
     problem.status = ProblemStatus.REPLIED
     problem.save(update_fields=["reply", "replied_on", "status"])
+    notification_services.problem_replied(
+        problem=problem, reply_key=hashlib.sha1(reply.encode()).hexdigest()[:16], text=reply,
+        unit_name=problem.assigned_unit.name if problem.assigned_unit else "",
+    )
     return problem
 
 
@@ -397,6 +439,7 @@ def problem_resolve(*, problem: Problem, resolution: str, resolved_on=None) -> P
     problem.resolved_on = resolved_on or local_today()
     problem.status = ProblemStatus.RESOLVED
     problem.save(update_fields=["resolution", "resolved_on", "status"])
+    notification_services.problem_resolved(problem=problem)
     return problem
 
 
@@ -404,7 +447,9 @@ def problem_resolve(*, problem: Problem, resolution: str, resolved_on=None) -> P
 def problem_instruct(*, problem: Problem, leader, text: str, user=None) -> Instruction:
     if not text.strip():
         raise ValidationError({"text": "请填写批示内容"})
-    return Instruction.objects.create(problem=problem, leader=leader, text=text, by=user)
+    instruction = Instruction.objects.create(problem=problem, leader=leader, text=text, by=user)
+    notification_services.problem_instructed(instruction=instruction)
+    return instruction
 
 
 @transaction.atomic
