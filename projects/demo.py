@@ -245,7 +245,7 @@ CAPACITY = [
      {"fixed_investment": 18000, "yearly_tax": 1500, "yearly_output": 33000, "energy_per_output": 0.12}, 260, None),
     # No land (零土地技改): only 单位能耗 agreed, met exactly at the agreed value.
     ("鹿山电器厨房电机扩产项目", {"energy_per_output": 0.05}, {"energy_per_output": 0.05}, 330, None),
-    # In production, agreed, not reviewed yet (未复核); its 达产 node is due in a few weeks.
+    # In production, agreed, not reviewed yet (未复核).
     ("曹娥新能源汽车电机壳体项目", {"investment_intensity": 250, "tax_per_mu": 25}, None, None, None),
     # In production with an agreed 达产 date 9 months after production: overdue.
     ("会稽药业中药配方颗粒项目", {"tax_per_mu": 20}, None, None, 9),

@@ -103,15 +103,16 @@ def capacity_story(section: dict, *, as_of) -> list:
         f"本周达产项目<b>{len(section['reached'])}</b>个。截至{cn_date(as_of)}，已投产标准地项目复核达标"
         f"<b>{summary['met']}</b>个、未达标<b>{summary['not_met']}</b>个、尚未复核<b>{summary['unreviewed']}</b>个。"
     ))
+    story.append(paragraph("（一）本周达产项目", "body"))
     story.append(data_table(
         ["序号", "项目编号", "项目名称", "所在平台", "达产日期", "计划达产日期", "是否按期"],
         [[i, r["code"], r["name"], r["platform"], short_date(r["actual_date"]), short_date(r["planned_date"]),
           "按期" if r["on_time"] else "逾期达产"] for i, r in enumerate(section["reached"], start=1)],
         [0.07, 0.12, 0.3, 0.15, 0.12, 0.13, 0.11], wrap=(2, 3),
     ))
-    story.append(Spacer(1, 6))
+    story.append(paragraph("（二）标准地复核未达标、尚未复核的项目", "body"))
     story += compliance_tables({"projects": section["pending"]})
-    story.append(Spacer(1, 6))
+    story.append(paragraph("（三）亩均效益分平台排名", "body"))
     story.append(ranking_table(section["ranking"]))
     return story
 
