@@ -29,3 +29,6 @@ DEADLINE_RULES = [
     # Section 10: 达产 24 months after production's actual (else planned) date.
     ("capacity", "production", 24, "市经信局", False),
 ]
+
+# Section 11: the default responsible unit of each type of need (要素保障).
+FACTOR_RULES = [("land", "市自然资源局"), ("energy", "市发改局"), ("funds", "市财政局")]

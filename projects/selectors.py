@@ -318,3 +318,35 @@ def can_instruct(user, problem: Problem | None = None) -> bool:
 
 def can_see_reports(user) -> bool:
     return user_role(user) in (Role.CENTER, Role.LEADER, Role.ADMIN)
+
+
+# --- 要素保障 (DOMAIN.md section 11) -------------------------------------------------------------
+
+
+def visible_factor_needs(user):
+    """Needs of the projects the user sees; a unit also sees the needs it is responsible for (the
+    energy quota is 发改局's business even on a project none of whose nodes it owns)."""
+    from milestones.models import FactorNeed
+
+    needs = FactorNeed.objects.all()
+    if sees_all_projects(user):
+        return needs
+    if user_role(user) == Role.UNIT and user.profile.unit_id is not None:
+        return needs.filter(
+            Q(project__in=visible_projects(user).values("pk")) | Q(responsible_unit_id=user.profile.unit_id)
+        )
+    return needs.none()
+
+
+def can_plan_needs(user) -> bool:
+    """State a project's needs and set a needed-by date by hand: the investment center."""
+    return is_center(user)
+
+
+def can_secure_need(user, need) -> bool:
+    """Record what was secured: the center, or the unit responsible for the need."""
+    if is_center(user):
+        return True
+    return user_role(user) == Role.UNIT and need.responsible_unit_id is not None and (
+        need.responsible_unit_id == user.profile.unit_id
+    )

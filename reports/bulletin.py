@@ -5,6 +5,7 @@ import datetime
 from reportlab.platypus import Spacer
 
 from . import selectors
+from .factors import factor_section
 from .pdf import (
     LIGHT_COLORS,
     compliance_tables,
@@ -89,16 +90,17 @@ def bulletin_story(data: dict) -> list:
          for i, r in enumerate(data["suspended"], start=1)],
         [0.06, 0.1, 0.2, 0.14, 0.11, 0.11, 0.1, 0.18], wrap=(2, 3, 4, 7),
     ))
-    story += capacity_story(data["capacity"], as_of=as_of)
+    story += factor_bulletin_section(data["factors"], number="九")
+    story += capacity_story(data["capacity"], as_of=as_of, number="十")
     story.append(Spacer(1, 8))
     return story
 
 
-def capacity_story(section: dict, *, as_of) -> list:
-    """九、达产与亩均 (section 10): this week's 达产, the 标准地 projects not (yet) meeting their
+def capacity_story(section: dict, *, as_of, number: str) -> list:
+    """达产与亩均 (section 10): this week's 达产, the 标准地 projects not (yet) meeting their
     agreement, and the 亩均 ranking by platform."""
     summary = section["summary"]
-    story = heading("九、项目达产与标准地复核（亩均论英雄）")
+    story = heading(f"{number}、项目达产与标准地复核（亩均论英雄）")
     story.append(paragraph(
         f"本周达产项目<b>{len(section['reached'])}</b>个。截至{cn_date(as_of)}，已投产标准地项目复核达标"
         f"<b>{summary['met']}</b>个、未达标<b>{summary['not_met']}</b>个、尚未复核<b>{summary['unreviewed']}</b>个。"
@@ -114,6 +116,13 @@ def capacity_story(section: dict, *, as_of) -> list:
     story += compliance_tables({"projects": section["pending"]})
     story.append(paragraph("（三）亩均效益分平台排名", "body"))
     story.append(ranking_table(section["ranking"]))
+    return story
+
+
+def factor_bulletin_section(report: dict, *, number: str) -> list:
+    """Section 11 in the bulletin: totals per type, then the 逾期未保障 and 预警 needs."""
+    story = heading(f"{number}、要素保障情况")
+    story += factor_section(report, numbered=("（一）", "（二）", "（三）"), separator="")
     return story
 
 

@@ -15,6 +15,7 @@ NAV = [
     ("my_nodes", "我的节点", (Role.UNIT,)),
     ("problem_list", "问题协调", None),
     ("compliance", "标准地达产", None),
+    ("factor_list", "要素保障", None),
     ("reports", "报表", (Role.CENTER, Role.LEADER, Role.ADMIN)),
 ]
 
@@ -94,3 +95,11 @@ def sort_link(context, field, label, descending=False):
     arrow = {field: " ↑", f"-{field}": " ↓"}.get(current, "")
     href = url_with(context, ordering=target, page=None)
     return format_html('<a href="{}">{}{}</a>', href, label, arrow)
+
+
+@register.filter
+def amount(value):
+    """A 要素保障 amount: thousands separators, at most 4 decimals, no trailing zeros (1,250.5)."""
+    if value is None or value == "":
+        return "—"
+    return f"{value:,.4f}".rstrip("0").rstrip(".")

@@ -188,5 +188,5 @@ def test_the_bulletin_pdf_has_the_capacity_section(agreements, poppler):
     from tests.reports.test_pdf import page_texts, save_and_render
 
     text = "\n".join(page_texts(save_and_render(bulletin_pdf(as_of=D(2026, 6, 29)), "bulletin_capacity")))
-    assert "九、项目达产与标准地复核（亩均论英雄）" in text
+    assert "十、项目达产与标准地复核（亩均论英雄）" in text
     assert "复核达标1个、未达标1个、尚未复核1个" in text
