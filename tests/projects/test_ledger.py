@@ -139,6 +139,7 @@ def test_sample_empty_planned_dates_are_derived(sample_imported):
         "start": (D(2027, 2, 24), False),
         "statistics": (D(2027, 3, 24), False),
         "production": (D(2028, 8, 24), False),
+        "capacity": (D(2030, 8, 24), False),  # 24 months after production (section 10)
     }
     assert nodes["land"].responsible_unit.name == "市自然资源局"
     # No new land: no land node, and start follows sign (3 months after it).
