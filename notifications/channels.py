@@ -70,12 +70,13 @@ class WebhookChannel:
     def notify(self, notification) -> None:
         if not notification.address:
             raise DeliveryError("no webhook URL")
-        heading = f"### {notification.subject}\n\n"  # as long as the "**…**" one of WeCom
-        text = _cut(notification.body, max_bytes=WEBHOOK_MAX_BYTES - len(heading.encode()))
+        subject = plain_markdown(notification.subject)
+        heading = f"### {subject}\n\n"  # as long as the "**…**" one of WeCom
+        text = _cut(plain_markdown(notification.body), max_bytes=WEBHOOK_MAX_BYTES - len(heading.encode()))
         payload = {
             "msgtype": "markdown",
-            "markdown": {"title": notification.subject, "content": f"**{notification.subject}**\n\n{text}",
-                         "text": f"### {notification.subject}\n\n{text}"},
+            "markdown": {"title": subject, "content": f"**{subject}**\n\n{text}",
+                         "text": f"### {subject}\n\n{text}"},
         }
         request = urllib.request.Request(
             notification.address,
@@ -95,6 +96,18 @@ class WebhookChannel:
             return
         if isinstance(answer, dict) and answer.get("errcode", 0) not in (0, "0"):
             raise DeliveryError(f"webhook refused: {answer.get('errcode')} {answer.get('errmsg', '')}")
+
+
+# Markdown that user text (a project name, a problem, a reply) could carry into a group message: a
+# link or image ([…](…)), HTML (<a …>), emphasis, code, headings. Their full-width forms read the
+# same to a Chinese reader and are never markup, whatever the robot's markdown dialect (neither
+# robot documents backslash escapes). Our own message text uses none of them; its "- " lists stay.
+MARKDOWN_TO_PLAIN = str.maketrans({"[": "［", "]": "］", "<": "＜", ">": "＞", "*": "＊", "`": "｀", "#": "＃",
+                                   "!": "！", "~": "～", "|": "｜"})
+
+
+def plain_markdown(text: str) -> str:
+    return text.translate(MARKDOWN_TO_PLAIN)
 
 
 def _cut(text: str, *, max_bytes: int) -> str:

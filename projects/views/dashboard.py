@@ -3,7 +3,7 @@
 from django.shortcuts import render
 
 from milestones import selectors as node_selectors
-from reports.selectors import progress_1330
+from reports.selectors import progress_1330, time_progress
 
 from .. import selectors
 from ..models import local_today
@@ -51,25 +51,34 @@ def dashboard(request):
     as_of = local_today()
     user = request.user
     visible = selectors.visible_projects(user)
-    progress = progress_1330(year=as_of.year, as_of=as_of)
     overdue = selectors.visible_nodes(user, node_selectors.overdue_nodes(as_of=as_of))
     due_soon = selectors.visible_nodes(user, node_selectors.due_soon_nodes(as_of=as_of))
     related = ("project", "responsible_unit")
-    target = progress["targets"].get("100m") or 0
     context = {
         "as_of": as_of,
-        "progress": progress,
-        "time_progress_pct": round(progress["time_progress"] * 100, 1),
-        "completion_pct": round((progress["completion"].get("100m") or 0) * 100, 1),
-        "chart": cumulative_chart(cumulative=progress["cumulative_by_month"], target=target, year=as_of.year),
+        "time_progress_pct": round(time_progress(year=as_of.year, as_of=as_of) * 100, 1),
         "lights": node_selectors.light_counts(as_of=as_of, projects=visible),
         "overdue": overdue.select_related(*related)[:10],
         "overdue_total": overdue.count(),
         "due_soon": due_soon.select_related(*related)[:10],
         "can_create": selectors.can_edit(user),
-        "gap_1b": max((progress["targets"].get("1b") or 0) - (progress["counts"].get("1b") or 0), 0),
         "new_signings": visible.filter(signing_date__isnull=False)
         .select_related("responsible_unit", "contact_leader")
         .order_by("-signing_date", "-id")[:8],
     }
+    # The 1330 figures are city-wide, with the codes of the projects behind them: they are the
+    # reports' (center, leaders, administrators), not a unit's.
+    if selectors.can_see_reports(user):
+        context.update(progress_context(as_of))
     return render(request, "projects/dashboard.html", context)
+
+
+def progress_context(as_of) -> dict:
+    progress = progress_1330(year=as_of.year, as_of=as_of)
+    target = progress["targets"].get("100m") or 0
+    return {
+        "progress": progress,
+        "completion_pct": round((progress["completion"].get("100m") or 0) * 100, 1),
+        "chart": cumulative_chart(cumulative=progress["cumulative_by_month"], target=target, year=as_of.year),
+        "gap_1b": max((progress["targets"].get("1b") or 0) - (progress["counts"].get("1b") or 0), 0),
+    }
