@@ -7,6 +7,8 @@ BIN=${BIN:-.venv/bin}
 HOST=${HOST:-127.0.0.1}
 PORT=${PORT:-8000}
 export DEBUG=${DEBUG:-1}
+# A run on this machine over plain http: a key generated in var/, no HTTPS redirect (README).
+export LOCAL_SECRET_KEY=${LOCAL_SECRET_KEY:-1} HTTPS=${HTTPS:-0}
 mkdir -p var/log
 
 pids=()
