@@ -203,6 +203,13 @@ STORAGES = {
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://" if DEBUG else "smtp://localhost:25")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="嵊州重大项目管理 <noreply@localhost>")
+# An SMTP server that accepts the connection and then hangs must not hold a worker (and the row's
+# delivery claim, NOTIFICATION_CLAIM_SECONDS) forever; Django's default is no timeout.
+EMAIL_TIMEOUT = EMAIL_CONFIG.get("EMAIL_TIMEOUT") or env.int("EMAIL_TIMEOUT", default=20)
+# How long a worker holds an outbox row while sending it (notifications.services.deliver): after a
+# worker crash the row is sent again once this passes, so it must outlast a slow send (timeouts 10 s
+# webhook, 20 s e-mail) and be short, since a robot message re-sent is a duplicate the group sees.
+NOTIFICATION_CLAIM_SECONDS = env.int("NOTIFICATION_CLAIM_SECONDS", default=60)
 
 # --- Celery (https://docs.celeryq.dev/en/stable/userguide/configuration.html) -------------------
 REDIS_URL = env.str("REDIS_URL", default="")
@@ -263,6 +270,9 @@ LOGGING = {
     # django-axes says every login at INFO; failures and lockouts (WARNING) are what an operator needs.
     "loggers": {"axes": {"level": env.str("AXES_LOG_LEVEL", default="WARNING")}},
 }
+
+# Issue 9: the new-deal form proposes the next free 项目编号 as {prefix}{year}-{seq}, e.g. SZ2026-034.
+PROJECT_CODE_PREFIX = env.str("PROJECT_CODE_PREFIX", default="SZ")
 
 # The CJK font embedded into every PDF (reportlab cannot embed CFF fonts; WenQuanYi is TrueType).
 REPORT_FONT_PATH = env.str("REPORT_FONT_PATH", default=str(BASE_DIR / "reports" / "fonts" / "wqy-microhei.ttc"))

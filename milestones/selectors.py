@@ -74,6 +74,52 @@ def pending_nodes() -> QuerySet[Node]:
     return Node.objects.filter(project__status__in=ACTIVE_STATUSES, actual_date__isnull=True)
 
 
+def _light(as_of: datetime.date) -> Case:
+    """Section 4's light of one pending node: red past 30 days, yellow past its date, else none."""
+    return Case(
+        When(planned_date__lt=red_before(as_of), then=Value("red")),
+        When(planned_date__lt=as_of, then=Value("yellow")),
+        default=None,
+        output_field=CharFieldType(),
+    )
+
+
+def with_urgency(nodes: QuerySet[Node], *, as_of: datetime.date) -> QuerySet[Node]:
+    """Pending nodes grouped as a unit works through them (section 4): `urgency` is 'overdue',
+    'soon' (within 14 days) or 'later'; overdue ones carry `overdue_days` and `light`. Ordered most
+    urgent first, which is simply the planned date (undated nodes last)."""
+    soon_until = as_of + datetime.timedelta(days=DUE_SOON_DAYS)
+    return nodes.annotate(
+        urgency=Case(
+            When(planned_date__lt=as_of, then=Value("overdue")),
+            When(planned_date__lte=soon_until, then=Value("soon")),
+            default=Value("later"),
+            output_field=CharFieldType(),
+        ),
+        overdue_days=Case(When(planned_date__lt=as_of, then=DaysBetween(_date(as_of), F("planned_date"))),
+                          default=None, output_field=IntegerField()),
+        light=_light(as_of),
+        node_order=_node_order(),
+    ).order_by(F("planned_date").asc(nulls_last=True), "project__code", "node_order")
+
+
+def owner_reason(node: Node, rule) -> str:
+    """Why a node is its unit's (section 3's owner rule, the reading of milestones.services.node_unit):
+    the platform's unit, the rule's default unit, or the project's own responsible unit."""
+    project = node.project
+    label = node.get_node_type_display()
+    platform = project.platform
+    if rule is not None and rule.use_platform_unit and platform is not None and (
+        platform.unit_id == node.responsible_unit_id
+    ):
+        return f"{label}节点由项目所在平台「{platform.name}」的管理单位负责"
+    if rule is not None and rule.default_unit_id == node.responsible_unit_id:
+        return f"节点规则：{label}节点默认由本单位负责"
+    if project.responsible_unit_id == node.responsible_unit_id:
+        return "本单位是项目的责任单位"
+    return f"{label}节点指定由本单位负责"
+
+
 def overdue_nodes(*, as_of: datetime.date) -> QuerySet[Node]:
     """DOMAIN.md section 4: a node is overdue when its project is active, it applies (it exists),
     it has no actual date and its planned date is earlier than `as_of`.
@@ -88,11 +134,7 @@ def overdue_nodes(*, as_of: datetime.date) -> QuerySet[Node]:
         .select_related("project", "project__contact_leader", "project__responsible_unit", "responsible_unit")
         .annotate(
             overdue_days=DaysBetween(_date(as_of), F("planned_date")),
-            light=Case(
-                When(planned_date__lt=red_before(as_of), then=Value("red")),
-                default=Value("yellow"),
-                output_field=CharFieldType(),
-            ),
+            light=_light(as_of),
             node_order=_node_order(),
         )
         .order_by("planned_date", "project__code", "node_order")

@@ -71,12 +71,25 @@ class WebhookChannel:
         if not notification.address:
             raise DeliveryError("no webhook URL")
         subject = plain_markdown(notification.subject)
-        heading = f"### {subject}\n\n"  # as long as the "**…**" one of WeCom
-        text = _cut(plain_markdown(notification.body), max_bytes=WEBHOOK_MAX_BYTES - len(heading.encode()))
+        heading = f"### {subject}
+
+"  # as long as the "**…**" one of WeCom
+        # A robot has no idempotency key: a message re-sent after a worker died mid-send arrives twice.
+        # The row's id (and which attempt this is) makes such a duplicate visible to the group.
+        delivery = f"> 消息编号 {notification.pk} · 第 {notification.attempts} 次发送
+
+"
+        text = _cut(plain_markdown(notification.body),
+                    max_bytes=WEBHOOK_MAX_BYTES - len(heading.encode()) - len(delivery.encode()))
         payload = {
             "msgtype": "markdown",
-            "markdown": {"title": subject, "content": f"**{subject}**\n\n{text}",
-                         "text": f"### {subject}\n\n{text}"},
+            "markdown": {"title": subject,
+                         "content": f"**{subject}**
+
+{delivery}{text}",
+                         "text": f"### {subject}
+
+{delivery}{text}"},
         }
         request = urllib.request.Request(
             notification.address,

@@ -26,12 +26,18 @@ class Kind(models.TextChoices):
     WEEKLY = "weekly", "每周逾期预警"
     ESCALATION = "escalation", "逾期升级督办"
     PROBLEM = "problem", "问题答复逾期提醒"
+    PROBLEM_ASSIGNED = "problem_assigned", "问题交办"
+    PROBLEM_REPLIED = "problem_replied", "问题答复"
+    INSTRUCTION = "instruction", "领导批示"
+    PROBLEM_RESOLVED = "problem_resolved", "问题办结"
 
 
 class DeliveryStatus(models.TextChoices):
     PENDING = "pending", "待发送"
     SENT = "sent", "已发送"
     FAILED = "failed", "发送失败"
+    # Issue 9: a reminder or escalation about a project that was paused or terminated before it went out.
+    CANCELLED = "cancelled", "已取消"
 
 
 class Notification(models.Model):

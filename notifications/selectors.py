@@ -2,7 +2,19 @@
 
 from django.db.models import Q, QuerySet
 
-from .models import Channel, Notification
+from projects.models import Status
+
+from .models import Channel, Kind, Notification
+
+# Messages that only matter while their project is moving: once it is paused or terminated they
+# are history, not work (issue 9: 14 of the center's 20 unread escalations were about such projects).
+FOLLOW_UP_KINDS = (Kind.REMINDER, Kind.ESCALATION)
+STOPPED_STATUSES = (Status.SUSPENDED, Status.TERMINATED)
+
+
+def stopped_project_q() -> Q:
+    """Reminders and escalations about a project now paused or terminated."""
+    return Q(kind__in=FOLLOW_UP_KINDS, project__status__in=STOPPED_STATUSES)
 
 
 def inbox_for(user) -> QuerySet[Notification]:
@@ -21,3 +33,9 @@ def inbox_for(user) -> QuerySet[Notification]:
     if leader is not None:
         mine |= Q(recipient__isnull=True, leader_id=leader.pk)
     return Notification.objects.filter(mine, channel=Channel.INBOX).order_by("-created_at", "-id")
+
+
+def unread_for(user) -> QuerySet[Notification]:
+    """The user's unread inbox rows, without reminders and escalations about projects that have
+    since been paused or terminated (the inbox still lists them, marked as such)."""
+    return inbox_for(user).filter(read_at__isnull=True).exclude(stopped_project_q())

@@ -19,6 +19,7 @@ import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
@@ -46,7 +47,10 @@ DEFAULT_REMINDER_OFFSETS = (10, 3)  # section 6; the ReminderOffset table overri
 # Rows are handed to the broker at commit; the sweep only looks at them after this grace period.
 SWEEP_GRACE = datetime.timedelta(minutes=2)
 RETRY_TOLERANCE = datetime.timedelta(seconds=5)  # a countdown may fire a little before its time
-CLAIM_SECONDS = 300  # a worker that dies mid-send releases its row after this
+# A worker that dies mid-send releases its row after this, and the sweep sends it again. Longer
+# than a send can take (WEBHOOK_TIMEOUT_SECONDS, settings.EMAIL_TIMEOUT), short enough that a
+# re-send after a crash comes within minutes, not the 5+ minutes it used to.
+CLAIM_SECONDS = settings.NOTIFICATION_CLAIM_SECONDS
 MAX_ATTEMPTS = 8
 BACKOFF_BASE_SECONDS = 60
 BACKOFF_MAX_SECONDS = 3600
@@ -247,7 +251,9 @@ def deliver(*, notification_id: int) -> Delivery:
     claimed = (
         Notification.objects.filter(due, pk=notification_id, status=DeliveryStatus.PENDING)
         .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
-        .update(claimed_until=now + datetime.timedelta(seconds=CLAIM_SECONDS), attempts=F("attempts") + 1)
+        # If this worker dies mid-send, the row is due again (for the sweep) when its claim expires.
+        .update(claimed_until=now + datetime.timedelta(seconds=CLAIM_SECONDS),
+                next_attempt_at=now + datetime.timedelta(seconds=CLAIM_SECONDS), attempts=F("attempts") + 1)
     )
     if not claimed:
         return Delivery("skipped")
@@ -457,6 +463,96 @@ def remind_overdue_problems(*, as_of: datetime.date, dry_run: bool = False) -> W
     return write_outbox(rows, dry_run=dry_run)
 
 
+# --- the problem loop: 交办 → 答复 → 批示 → 办结 (section 7) -----------------------------------------
+# Each step reaches the next person once (the reason is the idempotency key): 交办 the assigned unit;
+# 答复 the center and the project's contact leader; 批示 the assigned unit and the center; 办结 the
+# leaders who gave a 批示. Called by projects.services inside the step's own transaction.
+
+
+def _problem_title(problem) -> str:
+    return f"{problem.project.code} {problem.project.name}｜{problem.get_category_display()}问题"
+
+
+def _problem_phrase(problem) -> str:
+    return (f"项目「{problem.project.code} {problem.project.name}」的{problem.get_category_display()}问题"
+            f"「{problem.description[:100]}」")
+
+
+def _problem_message(problem, *, kind, reason, subject, body) -> Message:
+    return Message(kind=kind, reason=reason, subject=subject, body=body,
+                   project_id=problem.project_id, problem_id=problem.pk)
+
+
+def _leader_rows(message, leader, directory) -> list[Notification]:
+    return rows_for_leader(message, directory.leaders.get(leader.pk, leader))
+
+
+def problem_assigned(*, problem, by_unit_id=None) -> WriteResult:
+    """交办: the assigned unit learns of the problem and its reply-by date. Keyed by unit and date, so
+    交办 again to the same unit with the same date sends nothing new; a unit raising a problem on
+    its own project is not told about it."""
+    unit = problem.assigned_unit
+    if unit is None or unit.pk == by_unit_id:
+        return WriteResult()
+    message = _problem_message(
+        problem, kind=Kind.PROBLEM_ASSIGNED,
+        reason=f"problem-assigned:{problem.pk}:unit={unit.pk}:{problem.reply_by.isoformat()}",
+        subject=f"【问题交办】{_problem_title(problem)}，请于 {problem.reply_by:%Y-%m-%d} 前答复",
+        body=(f"{unit.name}：\n项目「{problem.project.code} {problem.project.name}」的"
+              f"{problem.get_category_display()}问题交由你单位办理：\n{problem.description}\n"
+              f"请于 {problem.reply_by:%Y-%m-%d} 前在系统中答复。"),
+    )
+    return write_outbox(rows_for_unit(message, unit, Directory()))
+
+
+def problem_replied(*, problem, reply_key: str, text: str, unit_name: str = "") -> WriteResult:
+    """答复: the center and the project's contact leader read the unit's reply. `reply_key` names
+    this one reply, so every reply is sent and none twice."""
+    directory = Directory()
+    leader = problem.project.contact_leader
+    message = _problem_message(
+        problem, kind=Kind.PROBLEM_REPLIED, reason=f"problem-replied:{problem.pk}:{reply_key}",
+        subject=f"【问题答复】{_problem_title(problem)}",
+        body=f"{unit_name or '责任单位'}答复了{_problem_phrase(problem)}：\n{text}",
+    )
+    rows = rows_for_centers(message, directory)
+    if leader is not None:
+        rows += _leader_rows(message, leader, directory)
+    return write_outbox(rows)
+
+
+def problem_instructed(*, instruction) -> WriteResult:
+    """批示: the assigned unit (which acts on it) and the center."""
+    problem = instruction.problem
+    directory = Directory()
+    message = _problem_message(
+        problem, kind=Kind.INSTRUCTION, reason=f"instruction:{instruction.pk}",
+        subject=f"【领导批示】{instruction.leader.name}：{_problem_title(problem)}",
+        body=f"{instruction.leader.name}对{_problem_phrase(problem)}批示：\n{instruction.text}",
+    )
+    rows = rows_for_centers(message, directory)
+    if problem.assigned_unit is not None and not problem.assigned_unit.is_investment_center:
+        rows += rows_for_unit(message, problem.assigned_unit, directory)
+    return write_outbox(rows)
+
+
+def problem_resolved(*, problem) -> WriteResult:
+    """办结: every leader who gave the problem a 批示 learns how it ended."""
+    leaders = {ins.leader_id: ins.leader for ins in problem.instructions.select_related("leader__user")}
+    if not leaders:
+        return WriteResult()
+    directory = Directory()
+    message = _problem_message(
+        problem, kind=Kind.PROBLEM_RESOLVED, reason=f"problem-resolved:{problem.pk}",
+        subject=f"【问题办结】{_problem_title(problem)}",
+        body=f"您批示的{_problem_phrase(problem)}已办结：\n{problem.resolution}",
+    )
+    rows = []
+    for leader in leaders.values():
+        rows += _leader_rows(message, leader, directory)
+    return write_outbox(rows)
+
+
 # --- after a project changed (called by projects.services) -------------------------------------
 
 
@@ -467,9 +563,20 @@ def on_project_changed(*, project) -> None:
     on_projects_changed(project_ids=[project.pk])
 
 
+def cancel_stopped_project_messages(*, project_ids) -> int:
+    """Issue 9: when a project is paused or terminated, its reminders and escalations not yet
+    delivered (e-mail, robot) are cancelled rather than sent about a project nobody works on."""
+    from .selectors import stopped_project_q
+
+    return Notification.objects.filter(
+        stopped_project_q(), project_id__in=project_ids, status=DeliveryStatus.PENDING
+    ).update(status=DeliveryStatus.CANCELLED, claimed_until=None, next_attempt_at=None)
+
+
 def on_projects_changed(*, project_ids) -> None:
     """The same for many projects at once (the ledger import), in a fixed number of queries."""
     as_of = local_today()
+    cancel_stopped_project_messages(project_ids=project_ids)
     send_reminders(as_of=as_of, projects=project_ids)
     escalate_overdue(as_of=as_of, projects=project_ids)
 

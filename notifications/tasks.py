@@ -15,6 +15,16 @@ from . import services
 
 logger = logging.getLogger(__name__)
 
+# What an administrator reads in the schedule admin instead of the import path (issue 9).
+TASK_LABELS = {
+    "notifications.tasks.weekly_alert": "每周逾期预警（每周第一个工作日发送）",
+    "notifications.tasks.send_reminders": "节点到期提醒（提前 N 个工作日）",
+    "notifications.tasks.escalate_overdue": "逾期升级督办（节点转红灯时）",
+    "notifications.tasks.remind_overdue_problems": "问题答复逾期提醒",
+    "notifications.tasks.sweep_pending_notifications": "补发待发送消息",
+    "notifications.tasks.deliver_notification": "发送单条消息",
+}
+
 
 @shared_task(bind=True, max_retries=None, acks_late=True)
 def deliver_notification(self, notification_id: int):

@@ -1,7 +1,10 @@
 """Admin for projects and the organisation. The state moves only through the transition form here
 (the same service as the pages and the API); history rows are read-only."""
 
+from django import forms
 from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -12,7 +15,7 @@ from django_fsm import ConcurrentTransition
 from milestones.models import Node
 from milestones.services import sync_nodes
 
-from .forms import RevertForm, TransitionForm
+from .forms import LostUpdateFormMixin, RevertForm, TransitionForm
 from .models import (
     Instruction,
     Leader,
@@ -24,9 +27,10 @@ from .models import (
     Transition,
     TransitionLog,
     Unit,
+    last_revertible,
 )
 from .selectors import state_transitions
-from .services import TransitionConflict, project_revert_last, project_transition
+from .services import EditConflict, TransitionConflict, check_version, project_revert_last, project_transition
 
 
 @admin.register(Unit)
@@ -50,11 +54,35 @@ class PlatformAdmin(admin.ModelAdmin):
     search_fields = ["name"]
 
 
-@admin.register(Profile)
-class ProfileAdmin(admin.ModelAdmin):
-    list_display = ["user", "role", "unit"]
-    list_filter = ["role", "unit"]
-    autocomplete_fields = ["user"]
+class ProfileInline(admin.StackedInline):
+    """A login's role and unit are set on the user's own page (issue 9: not in a second list)."""
+
+    model = Profile
+    can_delete = False
+    verbose_name = verbose_name_plural = "角色与单位"
+    fields = ["role", "unit"]
+
+
+User = get_user_model()
+admin.site.unregister(User)
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    inlines = [ProfileInline]
+    list_display = ["username", "first_name", "email", "role", "unit", "is_active", "is_staff"]
+    list_filter = ["profile__role", "profile__unit", "is_active", "is_staff"]
+    list_select_related = ["profile__unit"]
+
+    @admin.display(description="角色", ordering="profile__role")
+    def role(self, obj):
+        profile = getattr(obj, "profile", None)
+        return profile.get_role_display() if profile else "—"
+
+    @admin.display(description="所属单位", ordering="profile__unit__name")
+    def unit(self, obj):
+        profile = getattr(obj, "profile", None)
+        return (profile.unit or "—") if profile else "—"
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -93,8 +121,31 @@ class ProblemInline(admin.TabularInline):
     show_change_link = True
 
 
+class ProjectAdminForm(LostUpdateFormMixin, forms.ModelForm):
+    """Refuses a save from a change page loaded before someone else saved the project."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.watch_for_lost_updates()
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.instance.pk:
+            # The admin saves inside one transaction: the row stays locked until this save is done.
+            current = Project.objects.select_for_update().get(pk=self.instance.pk)
+            try:
+                check_version(current, version=cleaned.get("version"), loaded=self.loaded_values())
+            except EditConflict as exc:
+                raise ValidationError(exc.message, code="conflict") from exc
+        return cleaned
+
+
 @admin.register(Project)
 class ProjectAdmin(admin.ModelAdmin):
+    form = ProjectAdminForm
     list_display = ["code", "name", "status", "total_investment_display", "responsible_unit", "contact_leader",
                     "signing_date", "transition_link"]
     list_filter = ["status", "cluster", "source", "is_manufacturing", "currency", "responsible_unit",
@@ -112,7 +163,7 @@ class ProjectAdmin(admin.ModelAdmin):
         ("用地与统计", {"fields": ["needs_new_land", "land_area", "stats_code"]}),
         ("状态（仅能通过「办理状态变更」修改）", {"fields": ["status", "signing_date", "suspended_from", "suspended_on",
                                              "status_reason", "last_event_date"]}),
-        ("其他", {"fields": ["remark", "created_at", "updated_at", "created_by"]}),
+        ("其他", {"fields": ["remark", "created_at", "updated_at", "created_by", "version"]}),
     ]
 
     @admin.display(description="总投资")
@@ -164,17 +215,20 @@ class ProjectAdmin(admin.ModelAdmin):
         project = get_object_or_404(Project, pk=pk)
         if not self.has_change_permission(request, project):
             return redirect("admin:index")
-        form = RevertForm(request.POST or None)
+        revertible = last_revertible(project.history.order_by("-id"), project.status)
+        form = RevertForm(request.POST or None, initial={"undoes": revertible.pk if revertible else None})
         if request.method == "POST" and form.is_valid():
             try:
-                project_revert_last(project=project, user=request.user, reason=form.cleaned_data["reason"])
+                project_revert_last(project=project, user=request.user, reason=form.cleaned_data["reason"],
+                                    undoes=form.cleaned_data["undoes"])
             except ValidationError as exc:
                 for message in exc.messages:
                     form.add_error(None, message)
             else:
                 messages.success(request, f"{project.code} 已撤销最近一次状态变更")
                 return redirect("admin:projects_project_change", project.pk)
-        return self._form_page(request, project, form, "撤销最近一次状态变更")
+        title = f"撤销「{revertible.transition_label}」" if revertible else "撤销最近一次状态变更"
+        return self._form_page(request, project, form, title)
 
     def _form_page(self, request, project, form, title, choices=()):
         context = {

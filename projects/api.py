@@ -27,11 +27,13 @@ from .models import Leader, Platform, Project, Transition, Unit, local_today
 from .permissions import CanEditProjects, CanSeeReports, HasRole
 from .services import (
     TRANSITION_FIELDS,
+    EditConflict,
     TransitionConflict,
     TransitionRefused,
     project_create,
     project_transition,
     project_update,
+    project_version,
 )
 
 # --- serializers ---------------------------------------------------------------------------------
@@ -44,6 +46,20 @@ class NodeSerializer(serializers.Serializer):
     planned_is_agreed = serializers.BooleanField()
     actual_date = serializers.DateField(allow_null=True)
     responsible_unit = serializers.CharField(source="responsible_unit.name", allow_null=True, default=None)
+
+
+class VersionField(serializers.IntegerField):
+    """services.project_version: read it with the project, send it back with a PATCH (or as
+    `If-Match`); a project saved by someone else meanwhile answers 409 instead of losing their change."""
+
+    def __init__(self, **kwargs):
+        super().__init__(source="*", required=False, **kwargs)
+
+    def to_representation(self, project):
+        return project_version(project)
+
+    def to_internal_value(self, data):
+        return {"version": super().to_internal_value(data)}
 
 
 class ProjectSerializer(serializers.ModelSerializer):
@@ -61,6 +77,8 @@ class ProjectSerializer(serializers.ModelSerializer):
     signing_date = serializers.DateField(required=False, allow_null=True)
     planned_dates = serializers.DictField(child=serializers.DateField(allow_null=True), required=False,
                                           write_only=True, help_text="约定的计划日期 {land|start|statistics|production: 日期}")
+    version = VersionField(help_text="版本号：读取项目时得到，修改（PATCH）时原样带回（或放在 If-Match 头中）；"
+                                     "其间项目已被他人修改则返回 409，不覆盖对方的修改")
 
     class Meta:
         model = Project
@@ -68,7 +86,7 @@ class ProjectSerializer(serializers.ModelSerializer):
             "code", "name", "investor", "total_investment", "currency", "is_manufacturing", "cluster", "source",
             "channel", "platform", "responsible_unit", "contact_leader", "needs_new_land", "land_area",
             "signing_date", "stats_code", "remark", "status", "status_label", "light", "max_overdue_days",
-            "suspended_on", "status_reason", "last_event_date", "planned_dates",
+            "suspended_on", "status_reason", "last_event_date", "planned_dates", "version",
         ]
         read_only_fields = ["status", "suspended_on", "status_reason", "last_event_date"]
         # Model validators (unique code …) run once, in the service's full_clean.
@@ -102,6 +120,21 @@ class TransitionSerializer(serializers.Serializer):
     # A plain string (not a second enum of the status choices): any other value simply conflicts.
     expected_status = serializers.CharField(required=False, allow_null=True,
                                             help_text="乐观并发：项目须仍处于该状态（status 的取值），否则 409")
+
+
+class EditConflictSerializer(serializers.Serializer):
+    detail = serializers.CharField(help_text="已被他人修改……")
+    version = serializers.IntegerField(help_text="当前版本号")
+    current = ProjectSerializer(help_text="项目的当前内容")
+
+
+class TransitionRefusedSerializer(serializers.Serializer):
+    # Not required: a body that fails validation answers 400 with the field errors instead.
+    detail = serializers.CharField(required=False, help_text="不能办理的原因（守卫条件的提示）")
+    errors = serializers.ListField(child=serializers.CharField(), required=False)
+    status = serializers.CharField(required=False, help_text="项目现在的状态（其他人可能刚办理了状态变更）")
+    status_label = serializers.CharField(required=False)
+    version = serializers.IntegerField(required=False)
 
 
 class TokenResponseSerializer(serializers.Serializer):
@@ -182,25 +215,47 @@ class ProjectViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cr
             raise _django_errors(exc) from exc
         return self._present(project, status.HTTP_201_CREATED)
 
+    def retrieve(self, request, *args, **kwargs):
+        response = super().retrieve(request, *args, **kwargs)
+        response["ETag"] = f'"{response.data["version"]}"'
+        return response
+
+    @extend_schema(
+        parameters=[OpenApiParameter("If-Match", str, OpenApiParameter.HEADER, required=False,
+                                     description="读取时的 ETag（即 version），与请求体中的 version 二选一")],
+        responses={200: ProjectSerializer, 400: OpenApiTypes.OBJECT, 404: OpenApiTypes.OBJECT,
+                   409: EditConflictSerializer},
+    )
     def partial_update(self, request, *args, **kwargs):
         project = self.get_object()
         serializer = ProjectSerializer(project, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
         planned = data.pop("planned_dates", None)
+        version = data.pop("version", None)
+        if version is None:
+            version = _if_match(request)
         if "signing_date" in data or ("code" in data and data["code"] != project.code):
             raise ApiValidationError({"detail": "签约日期和项目编号不能直接修改（签约日期请通过签约操作或撤销更正）"})
         data.pop("code", None)
         try:
-            project = project_update(project=project, user=request.user, planned_dates=planned, **data)
+            project = project_update(project=project, user=request.user, planned_dates=planned, version=version,
+                                     **data)
+        except EditConflict as exc:
+            current = self.get_queryset().get(pk=project.pk)
+            body = {"detail": exc.message, "version": project_version(current),
+                    "current": ProjectSerializer(current, context=self.get_serializer_context()).data}
+            return Response(body, status=status.HTTP_409_CONFLICT)
         except DjangoValidationError as exc:
             raise _django_errors(exc) from exc
-        return self._present(project)
+        response = self._present(project)
+        response["ETag"] = f'"{response.data["version"]}"'
+        return response
 
     @extend_schema(
         request=TransitionSerializer,
-        responses={200: ProjectSerializer, 400: OpenApiTypes.OBJECT, 404: OpenApiTypes.OBJECT,
-                   409: OpenApiTypes.OBJECT},
+        responses={200: ProjectSerializer, 400: TransitionRefusedSerializer, 404: OpenApiTypes.OBJECT,
+                   409: TransitionRefusedSerializer},
         parameters=[OpenApiParameter("name", str, OpenApiParameter.PATH, enum=Transition.values)],
     )
     @action(detail=True, methods=["post"], url_path=r"transitions/(?P<name>[a-z_]+)")
@@ -223,11 +278,30 @@ class ProjectViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cr
                 expected_status=data.get("expected_status"),
             )
         except TransitionRefused as exc:
-            return Response({"detail": "；".join(exc.messages), "errors": exc.messages},
+            # A client that lost a race without expected_status gets the guard's text, and the state
+            # the project is in now (someone else's transition may be why the guard said no).
+            return Response({"detail": "；".join(exc.messages), "errors": exc.messages, **_now_in(project)},
                             status=status.HTTP_400_BAD_REQUEST)
         except (TransitionConflict, ConcurrentTransition):
-            return Response({"detail": TransitionConflict().message}, status=status.HTTP_409_CONFLICT)
+            return Response({"detail": TransitionConflict().message, **_now_in(project)},
+                            status=status.HTTP_409_CONFLICT)
         return self._present(project)
+
+
+def _now_in(project) -> dict:
+    current = Project.objects.get(pk=project.pk)
+    return {"status": current.status, "status_label": current.get_status_display(),
+            "version": project_version(current)}
+
+
+def _if_match(request) -> int | None:
+    raw = request.headers.get("If-Match", "").strip().removeprefix("W/").strip('"')
+    if not raw or raw == "*":
+        return None
+    try:
+        return int(raw)
+    except ValueError:
+        raise ApiValidationError({"If-Match": "If-Match 应为读取项目时得到的 ETag（版本号）"}) from None
 
 
 def _as_of(request) -> datetime.date:

@@ -21,12 +21,27 @@ from .models import (
     Transition,
     Unit,
 )
-from .services import TRANSITION_FIELDS
+from .services import TRANSITION_FIELDS, project_version
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 LIGHT_CHOICES = [("red", "红灯"), ("yellow", "黄灯"), ("green", "绿灯")]
 # Section 5's levels; their thresholds are data in reports (Threshold), read when filtering.
 AMOUNT_CHOICES = [("100m", "亿元以上（或1000万美元）"), ("1b", "10亿元以上（或1亿美元）")]
+
+
+EMPTY_LABEL = "（未填写）"
+
+
+def one_placeholder(form, empty_label=EMPTY_LABEL):
+    """Every select of a form offers the same empty choice (issue 9: "---------", "未知" and
+    "（未填写）" were mixed on one page)."""
+    for field in form.fields.values():
+        if isinstance(field, forms.ModelChoiceField):
+            field.empty_label = empty_label
+        elif isinstance(field, forms.NullBooleanField):
+            field.widget.choices = [("unknown", empty_label), ("true", "是"), ("false", "否")]
+        elif isinstance(field, forms.ChoiceField):
+            field.choices = [(value, empty_label if value == "" else label) for value, label in field.choices]
 
 
 class NullsLastOrdering(django_filters.OrderingFilter):
@@ -94,7 +109,40 @@ class ProjectFilter(django_filters.FilterSet):
         return queryset.filter(level_q(load_thresholds().get(value, {})))
 
 
-class ProjectForm(forms.ModelForm):
+class LostUpdateFormMixin:
+    """For a project's edit forms (the page and the admin): the version loaded and each value as
+    shown (Django's hidden initial inputs) travel with the form, so that a save from a stale form
+    is refused with what the other person changed (services.check_version)."""
+
+    PLANNED: dict = {}  # planned-date fields, by node type
+
+    def watch_for_lost_updates(self):
+        self.fields["version"] = forms.IntegerField(
+            widget=forms.HiddenInput, initial=project_version(self.instance),
+            error_messages={"required": "页面已过期，请刷新后重新编辑", "invalid": "页面已过期，请刷新后重新编辑"},
+        )
+        for name in self._watched():
+            self.fields[name].show_hidden_initial = True
+
+    def _watched(self):
+        return [name for name, field in self.fields.items()
+                if name != "version" and not field.disabled and not isinstance(field.widget, forms.HiddenInput)]
+
+    def loaded_values(self):
+        """What the editor was shown, by project field name and planned dates by node type."""
+        values = {}
+        for name in self._watched():
+            field = self.fields[name]
+            raw = self._widget_data_value(field.hidden_widget(), self[name].html_initial_name)
+            try:
+                value = field.to_python(raw)
+            except forms.ValidationError:
+                continue
+            values[self.PLANNED.get(name, name)] = value
+        return values
+
+
+class ProjectForm(LostUpdateFormMixin, forms.ModelForm):
     """New deal and edit. A signing date on a new deal signs it through the sign guard (the service)."""
 
     signing_date = forms.DateField(label="签约日期", required=False, widget=DATE_INPUT,
@@ -126,8 +174,7 @@ class ProjectForm(forms.ModelForm):
     def __init__(self, *args, editing=False, planned=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.editing = editing
-        for name in ("platform", "responsible_unit", "contact_leader"):
-            self.fields[name].empty_label = "（未填写）"
+        one_placeholder(self)
         if self.instance.total_investment is not None:
             # 120000.0000 → 120000: the stored scale is not what people typed.
             self.initial["total_investment"] = f"{self.instance.total_investment.normalize():f}"
@@ -135,9 +182,30 @@ class ProjectForm(forms.ModelForm):
             # The signing date moves only by the sign transition (and its revert).
             del self.fields["signing_date"]
             self.fields["code"].disabled = True
+            self.watch_for_lost_updates()
         for name, node_type in self.PLANNED.items():
             if planned and planned.get(node_type):
                 self.fields[name].initial = planned[node_type]
+
+    def rebased(self, project, planned):
+        """This form again, based on the stored `project`: what this editor changed is kept, every
+        other field takes the other person's value, so saving once more loses neither change."""
+        current = ProjectForm(instance=project, editing=True, planned=planned)
+        data = self.data.copy()
+        data["version"] = project_version(project)
+        for name in self._watched():
+            value = current[name].value()
+            text = "" if value is None else str(value)
+            data[current[name].html_initial_name] = text
+            if self[name]._has_changed():
+                continue
+            if isinstance(self.fields[name].widget, forms.CheckboxInput):  # absent means False
+                data.pop(name, None)
+                if value:
+                    data[name] = "on"
+            else:
+                data[name] = text
+        return ProjectForm(data, instance=project, editing=True, planned=planned)
 
     def planned_dates(self):
         """Agreed planned dates as {node_type: date}; only the ones filled in (others derived)."""
@@ -175,6 +243,10 @@ class TransitionForm(forms.Form):
             field.initial = getattr(project, field_name + ("_id" if field_name == "responsible_unit" else ""))
             self.fields[field_name] = field
         self.fields["expected_status"].initial = project.status
+        if name == Transition.ENTER_STATISTICS:
+            # The guard refuses 入库 without it (section 2): say so on the form, not only after.
+            self.fields["stats_code"].required = True
+        one_placeholder(self)
         # The date first, then what this step needs, then the free text.
         self.order_fields(["effective_date", *sorted(extra), "reason", "note"])
 
@@ -185,6 +257,9 @@ class TransitionForm(forms.Form):
 
 class RevertForm(forms.Form):
     reason = forms.CharField(label="撤销原因", widget=forms.Textarea(attrs={"rows": 2}))
+    # The history row being undone, as the user saw it (services.project_revert_last's `undoes`).
+    undoes = forms.IntegerField(widget=forms.HiddenInput, error_messages={
+        "required": "页面缺少要撤销的状态变更，请刷新后重试", "invalid": "页面缺少要撤销的状态变更，请刷新后重试"})
 
 
 class NoteForm(forms.Form):
@@ -202,6 +277,7 @@ class ProblemForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["category"].choices = ProblemCategory.choices
         self.fields["reply_by"].required = False
+        one_placeholder(self, "（默认项目责任单位）")
         if not can_assign:
             del self.fields["assigned_unit"]
             del self.fields["reply_by"]

@@ -89,7 +89,8 @@ class Role(models.TextChoices):
 class Profile(models.Model):
     """What a login may see and do (issue 5): its role and, for unit users, its unit."""
 
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile")
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, verbose_name="登录账号", on_delete=models.CASCADE,
+                                related_name="profile")
     role = models.CharField("角色", max_length=16, choices=Role.choices)
     unit = models.ForeignKey(Unit, verbose_name="所属单位", null=True, blank=True, on_delete=models.PROTECT)
 

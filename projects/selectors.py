@@ -83,6 +83,36 @@ def visible_projects(user) -> QuerySet[Project]:
     return projects.none()
 
 
+def opens_on_own_scope(user) -> bool:
+    """Issue 9: a unit's pages open on its own work; the whole of its visible scope is one switch away."""
+    return user_role(user) == Role.UNIT and user.profile.unit_id is not None
+
+
+def own_projects(user, *, as_of) -> QuerySet[Project]:
+    """A unit's own work (issue 9): the projects it is the responsible unit of, and those where a
+    node it owns is overdue or due within 14 days (section 4). Everyone else: visible_projects."""
+    if not opens_on_own_scope(user):
+        return visible_projects(user)
+    import datetime
+
+    from milestones.models import Node
+    from milestones.selectors import DUE_SOON_DAYS
+
+    unit_id = user.profile.unit_id
+    node_due = Node.objects.filter(
+        project=OuterRef("pk"), responsible_unit_id=unit_id, actual_date__isnull=True,
+        planned_date__lte=as_of + datetime.timedelta(days=DUE_SOON_DAYS), project__status__in=ACTIVE_STATUSES,
+    )
+    return Project.objects.filter(Q(responsible_unit_id=unit_id) | Exists(node_due))
+
+
+def own_problems(user) -> QuerySet[Problem]:
+    """A unit's own problems (issue 9): those assigned to it. Everyone else: visible_problems."""
+    if not opens_on_own_scope(user):
+        return visible_problems(user)
+    return Problem.objects.filter(assigned_unit_id=user.profile.unit_id)
+
+
 def visible_problems(user) -> QuerySet[Problem]:
     """Problems of the projects the user sees (a unit also sees problems assigned to it)."""
     problems = Problem.objects.all()
@@ -117,6 +147,39 @@ def contact_projects(user) -> QuerySet[Project]:
     if leader is None:
         return Project.objects.none()
     return visible_projects(user).filter(contact_leader=leader)
+
+
+def awaiting_instruction(user) -> QuerySet[Problem]:
+    """A leader's problems waiting for their 批示: unresolved, on their contact projects, and not yet
+    instructed by them (section 7)."""
+    leader = user_leader(user)
+    if leader is None:
+        return Problem.objects.none()
+    return (
+        Problem.objects.filter(project__in=contact_projects(user).values("pk"))
+        .exclude(status=ProblemStatus.RESOLVED)
+        .exclude(instructions__leader=leader)
+    )
+
+
+def next_project_code(*, year: int, prefix: str | None = None) -> str:
+    """Issue 9: the next free 项目编号 of a year, `{prefix}{year}-{seq}` (three digits at least),
+    after the highest sequence in use in any state (在谈 and 终止 projects keep their codes)."""
+    import re
+
+    from django.conf import settings
+
+    prefix = settings.PROJECT_CODE_PREFIX if prefix is None else prefix
+    stem = f"{prefix}{year}-"
+    pattern = re.compile(rf"^{re.escape(stem)}(\d+)$")
+    used = [int(m.group(1)) for code in Project.objects.filter(code__startswith=stem).values_list("code", flat=True)
+            if (m := pattern.match(code))]
+    return f"{stem}{max(used, default=0) + 1:03d}"
+
+
+def likely_duplicates(*, name: str, investor: str) -> QuerySet[Project]:
+    """Issue 9: a deal with the same name and investor was probably logged already."""
+    return Project.objects.filter(name__iexact=name.strip(), investor__iexact=investor.strip())
 
 
 def unit_nodes(user):

@@ -6,6 +6,7 @@ and queues notifications, all in one transaction.
 """
 
 import datetime
+import hashlib
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -32,6 +33,18 @@ from .models import (
 
 class TransitionRefused(ValidationError):
     """A guard said no; `messages` holds the Chinese reasons for the user."""
+
+
+class EditConflict(Exception):
+    """The project was saved by someone else after this editor loaded it (HTTP 409): saving the
+    stale form would silently undo their change (issue 8, section 4)."""
+
+    def __init__(self, *, project, changes):
+        self.project = project  # as stored now
+        self.changes = changes  # [(label, as loaded, as stored now)]; empty when the loaded values are unknown
+        lines = [f"{label}：「{old}」→「{new}」" for label, old, new in changes]
+        self.message = "已被他人修改，请核对后重新保存" + ("。对方改动：" + "；".join(lines) if lines else "")
+        super().__init__(self.message)
 
 
 class TransitionConflict(Exception):
@@ -128,12 +141,18 @@ def project_transition(
 
 
 @transaction.atomic
-def project_revert_last(*, project: Project, user=None, reason: str) -> TransitionLog:
-    """The audited correction of section 2: undo the latest transition, keeping both rows."""
+def project_revert_last(*, project: Project, user=None, reason: str, undoes: int | None = None) -> TransitionLog:
+    """The audited correction of section 2: undo the latest transition, keeping both rows.
+
+    `undoes` names the history row the user saw as the latest (the page and the admin always send
+    it): a double-click, or two people correcting at once, then undo that one transition once,
+    instead of the second request silently undoing the one before it."""
     if not reason.strip():
         raise TransitionRefused(["撤销须填写原因"])
     locked = Project.objects.select_for_update().get(pk=project.pk)
     last = last_revertible(locked.history.order_by("-id"), locked.status)
+    if undoes is not None and (last is None or last.pk != undoes):
+        raise TransitionRefused([_revert_stale_message(locked, undoes)])
     if last is None:
         raise TransitionRefused(["没有可撤销的状态变更"])
     node_type = node_services.TRANSITION_NODE.get(last.transition)
@@ -164,6 +183,15 @@ def project_revert_last(*, project: Project, user=None, reason: str) -> Transiti
     return revert
 
 
+def _revert_stale_message(project, undoes):
+    named = project.history.filter(pk=undoes).first()
+    if named is None:
+        return "要撤销的状态变更不存在，请刷新页面"
+    if named.reverted_by_id is not None:
+        return f"「{named.transition_label}」已被撤销，不能重复撤销"
+    return f"「{named.transition_label}」已不是最近一次状态变更（项目现为「{project.get_status_display()}」），请刷新后重试"
+
+
 def _refresh(project, locked):
     if project is not locked:
         project.refresh_from_db()
@@ -175,6 +203,48 @@ def _after_change(project):
 
 
 # --- creating and editing -----------------------------------------------------------------------
+
+_EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
+
+
+def project_version(project) -> int:
+    """What an editor loads and sends back to detect a lost update: the last save's time in
+    microseconds. Every writer moves `updated_at` (edits, transitions, reverts, the import, the admin)."""
+    return (project.updated_at - _EPOCH) // datetime.timedelta(microseconds=1)
+
+
+def _shown(project, name, value):
+    if value is None or value == "":
+        return "空"
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, Decimal):
+        return f"{value.normalize():f}"
+    field = project._meta.get_field(name) if name not in NodeType.values else None
+    if field is not None and field.choices:
+        return str(dict(field.flatchoices).get(value, value))
+    return str(value)
+
+
+def changes_since(project, loaded: dict) -> list[tuple[str, str, str]]:
+    """(label, as loaded, as stored now) for every value in `loaded` (project fields by name,
+    agreed planned dates by node type) that is no longer what is stored."""
+    planned = {n.node_type: n.planned_date for n in project.nodes.all() if n.planned_is_agreed}
+    changes = []
+    for name, old in loaded.items():
+        if name in NodeType.values:
+            label, new = f"{NodeType(name).label}计划日期", planned.get(name)
+        else:
+            label, new = str(project._meta.get_field(name).verbose_name), getattr(project, name)
+        if old != new and not (old in (None, "") and new in (None, "")):
+            changes.append((label, _shown(project, name, old), _shown(project, name, new)))
+    return changes
+
+
+def check_version(project, *, version: int | None, loaded: dict | None = None) -> None:
+    """Refuse a save from a form or request that loaded an older version of `project` (locked)."""
+    if version is not None and version != project_version(project):
+        raise EditConflict(project=project, changes=changes_since(project, loaded or {}))
 
 # What an edit may change. 项目编号 is not among them: it is how ledgers, reports and the API match
 # a project (section 2), so it is set once, at creation.
@@ -191,6 +261,20 @@ def _check_fields(data, allowed=PROJECT_FIELDS):
         raise ValidationError({key: "该字段不能直接修改" for key in unknown})
 
 
+def code_taken(code: str) -> None:
+    """Refuse a 项目编号 in use, saying by which project and what is free (issue 9); the unique
+    constraint stays behind it for a concurrent insert."""
+    from .selectors import next_project_code
+
+    taken = Project.objects.filter(code=code.strip()).first() if code else None
+    if taken is None:
+        return
+    raise ValidationError({"code": (
+        f"项目编号 {taken.code} 已被「{taken.name}」（{taken.get_status_display()}）使用，"
+        f"下一个可用编号为 {next_project_code(year=local_today().year)}"
+    )})
+
+
 @transaction.atomic
 def project_create(
     *,
@@ -202,6 +286,7 @@ def project_create(
 ) -> Project:
     """Log a new deal. With a signing date it is signed at once, through the sign guard."""
     _check_fields(data, allowed=("code", *PROJECT_FIELDS))
+    code_taken(data.get("code", ""))
     project = Project(created_by=user, **data)
     project.full_clean(exclude=["status"])
     project.save()
@@ -215,10 +300,15 @@ def project_create(
 
 
 @transaction.atomic
-def project_update(*, project: Project, user=None, planned_dates: dict | None = None, **data) -> Project:
-    """Edit a project's data (not its state: that moves only by transitions)."""
+def project_update(*, project: Project, user=None, planned_dates: dict | None = None, version: int | None = None,
+                   loaded: dict | None = None, **data) -> Project:
+    """Edit a project's data (not its state: that moves only by transitions).
+
+    `version` is project_version() as the editor loaded it, `loaded` the values it showed them;
+    a save from an older version raises EditConflict naming what changed since."""
     _check_fields(data)
     locked = Project.objects.select_for_update().get(pk=project.pk)
+    check_version(locked, version=version, loaded=loaded)
     for key, value in data.items():
         setattr(locked, key, value)
     if locked.status != Status.NEGOTIATING and locked.sign_problems():
@@ -237,9 +327,26 @@ def project_update(*, project: Project, user=None, planned_dates: dict | None = 
 # --- problems and notes (section 7) --------------------------------------------------------------
 
 
+def reply_by_problems(reply_by, *, today=None) -> list[str]:
+    """Section 7: a reply-by date must leave the unit time to answer; one before today would list
+    the unit at once as 逾期未答复 in the bulletin."""
+    today = today or local_today()
+    if reply_by is not None and reply_by < today:
+        return [f"答复期限 {reply_by:%Y-%m-%d} 不能早于今天（{today:%Y-%m-%d}）"]
+    return []
+
+
+def _unit_of(user):
+    profile = getattr(user, "profile", None) if user is not None else None
+    return getattr(profile, "unit_id", None)
+
+
 @transaction.atomic
 def problem_raise(*, project, user=None, category, description, assigned_unit=None, raised_on=None,
-                  reply_by=None) -> Problem:
+                  reply_by=None, today=None) -> Problem:
+    """Raise a problem; its unit is told at once (交办), unless the unit raised it itself."""
+    if reply_by_problems(reply_by, today=today):
+        raise ValidationError({"reply_by": reply_by_problems(reply_by, today=today)})
     raised_on = raised_on or local_today()
     problem = Problem(
         project=project, category=category, description=description, raised_by=user, raised_on=raised_on,
@@ -248,15 +355,20 @@ def problem_raise(*, project, user=None, category, description, assigned_unit=No
     )
     problem.full_clean()
     problem.save()
+    notification_services.problem_assigned(problem=problem, by_unit_id=_unit_of(user))
     return problem
 
 
 @transaction.atomic
-def problem_assign(*, problem: Problem, unit, reply_by=None) -> Problem:
+def problem_assign(*, problem: Problem, unit, reply_by=None, today=None) -> Problem:
+    """交办 to a unit with a reply-by date (section 7); the unit is told through the outbox."""
+    if reply_by_problems(reply_by, today=today):
+        raise ValidationError({"reply_by": reply_by_problems(reply_by, today=today)})
     problem.assigned_unit = unit
     if reply_by is not None:
         problem.reply_by = reply_by
     problem.save(update_fields=["assigned_unit", "reply_by"])
+    notification_services.problem_assigned(problem=problem)
     return problem
 
 
@@ -270,6 +382,10 @@ def problem_reply(*, problem: Problem, reply: str, replied_on=None) -> Problem:
     problem.replied_on = replied_on or local_today()
     problem.status = ProblemStatus.REPLIED
     problem.save(update_fields=["reply", "replied_on", "status"])
+    notification_services.problem_replied(
+        problem=problem, reply_key=hashlib.sha1(reply.encode()).hexdigest()[:16], text=reply,
+        unit_name=problem.assigned_unit.name if problem.assigned_unit else "",
+    )
     return problem
 
 
@@ -281,6 +397,7 @@ def problem_resolve(*, problem: Problem, resolution: str, resolved_on=None) -> P
     problem.resolved_on = resolved_on or local_today()
     problem.status = ProblemStatus.RESOLVED
     problem.save(update_fields=["resolution", "resolved_on", "status"])
+    notification_services.problem_resolved(problem=problem)
     return problem
 
 
@@ -288,7 +405,9 @@ def problem_resolve(*, problem: Problem, resolution: str, resolved_on=None) -> P
 def problem_instruct(*, problem: Problem, leader, text: str, user=None) -> Instruction:
     if not text.strip():
         raise ValidationError({"text": "请填写批示内容"})
-    return Instruction.objects.create(problem=problem, leader=leader, text=text, by=user)
+    instruction = Instruction.objects.create(problem=problem, leader=leader, text=text, by=user)
+    notification_services.problem_instructed(instruction=instruction)
+    return instruction
 
 
 @transaction.atomic

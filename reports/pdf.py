@@ -157,10 +157,26 @@ def paragraph(content: str, style: str = "body") -> Paragraph:
     return Paragraph(content, styles()[style])
 
 
+def fit_widths(headers, rows, widths, *, nowrap, wrap) -> list[float]:
+    """Columns in `nowrap` (project codes: HX2024-0015 is one token) widen to their longest value;
+    the room is taken from the first column in `wrap`, whose names can wrap instead."""
+    widths = list(widths)
+    for index in nowrap:
+        longest = max(stringWidth("" if row[index] is None else str(row[index]), FONT, CELL_FONT_SIZE)
+                      for row in [headers, *rows])
+        extra = (longest + 2 * CELL_PADDING + 1) / BODY_WIDTH - widths[index]
+        if extra > 0 and wrap:
+            widths[index] += extra
+            widths[wrap[0]] -= extra
+    return widths
+
+
 def data_table(headers: list[str], rows: list[list], widths: list[float], *, wrap: tuple[int, ...] = (),
-               cell_colors=None) -> Table:
+               nowrap: tuple[int, ...] = (), cell_colors=None) -> Table:
     """A table that splits across pages with its header repeated. Columns in `wrap` become
-    Paragraphs (wrapping long names); widths are fractions of the body width."""
+    Paragraphs (wrapping long names); columns in `nowrap` are widened to fit on one line; widths
+    are fractions of the body width."""
+    widths = fit_widths(headers, rows, widths, nowrap=nowrap, wrap=wrap)
     s = styles()
     header_row = [Paragraph(text(h), s["cell_center"]) for h in headers]
     # A Paragraph only where the text would not fit on one line: Paragraphs are what makes long
@@ -242,7 +258,7 @@ def progress_1330_story(report: dict) -> list:
          for level, label in (("100m", "亿元以上制造业项目"), ("1b", "10亿元以上制造业项目"))],
         [0.24, 0.11, 0.1, 0.11, 0.11, 0.13, 0.2], wrap=(0,),
     ))
-    story.append(paragraph("注：目标、已完成、序时应完成单位为个；序时应完成 = 年度目标 × 时间进度。", "note"))
+    story.append(paragraph(f"注：目标、已完成、序时应完成单位为个；{selectors.EXPECTED_RULE}。", "note"))
     story += heading("二、累计签约与序时进度")
     story.append(cumulative_signings_chart(
         year=year, cumulative_by_month=report["cumulative_by_month"], target=targets["100m"], font=FONT,
@@ -316,7 +332,7 @@ def project_list_table(rows: list[dict]) -> Table:
         [[index, row["code"], row["name"], row["investment"], row["signing_date"],
           row["cluster"], row["platform"], row["status_label"], "是" if "1b" in row["levels"] else ""]
          for index, row in enumerate(rows, start=1)],
-        [0.05, 0.11, 0.26, 0.12, 0.11, 0.12, 0.1, 0.07, 0.06], wrap=(2, 5, 6),
+        [0.05, 0.11, 0.26, 0.12, 0.11, 0.12, 0.1, 0.07, 0.06], wrap=(2, 5, 6), nowrap=(1,),
     )
 
 
@@ -349,7 +365,7 @@ def leader_report_story(data: dict) -> list:
         ["序号", "项目编号", "项目名称", "总投资", "责任单位", "状态", "亮灯", "下一节点", "计划日期"],
         [[i, p["code"], p["name"], p["investment"], p["unit"], p["status"], LIGHT_LABELS[p["light"]],
           p["next_node"], short_date(p["next_planned"])] for i, p in enumerate(project_rows, start=1)],
-        [0.06, 0.1, 0.2, 0.12, 0.13, 0.09, 0.07, 0.1, 0.13], wrap=(2, 4),
+        [0.06, 0.1, 0.2, 0.12, 0.13, 0.09, 0.07, 0.1, 0.13], wrap=(2, 4), nowrap=(1,),
         cell_colors={(i, 6): LIGHT_COLORS[p["light"]] for i, p in enumerate(project_rows) if p["light"]},
     ))
     story += heading("二、逾期节点")
@@ -359,7 +375,7 @@ def leader_report_story(data: dict) -> list:
         ["序号", "项目编号", "项目名称", "节点", "计划日期", "剩余天数", "责任单位"],
         [[i, r["code"], r["name"], r["node"], short_date(r["planned_date"]), r["days_left"], r["unit"]]
          for i, r in enumerate(data["due_soon"], start=1)],
-        [0.07, 0.12, 0.3, 0.08, 0.13, 0.1, 0.2], wrap=(2, 6),
+        [0.07, 0.12, 0.3, 0.08, 0.13, 0.1, 0.2], wrap=(2, 6), nowrap=(1,),
     ))
     story += heading("四、待协调问题")
     story.append(problem_table(data["problems"]))
@@ -371,7 +387,7 @@ def overdue_table(rows: list[dict]) -> Table:
         ["序号", "项目编号", "项目名称", "节点", "计划日期", "逾期天数", "亮灯", "责任单位", "联系市领导"],
         [[i, r["code"], r["name"], r["node"], short_date(r["planned_date"]), r["overdue_days"],
           LIGHT_LABELS[r["light"]], r["unit"], r["leader"] or "—"] for i, r in enumerate(rows, start=1)],
-        [0.06, 0.11, 0.22, 0.06, 0.11, 0.085, 0.065, 0.17, 0.12], wrap=(2, 7, 8),
+        [0.06, 0.11, 0.22, 0.06, 0.11, 0.085, 0.065, 0.17, 0.12], wrap=(2, 7, 8), nowrap=(1,),
         cell_colors={(i, 6): LIGHT_COLORS[r["light"]] for i, r in enumerate(rows)},
     )
 

@@ -7,6 +7,7 @@ query (a few fields, node actual dates joined per step) and tallied here.
 
 import calendar
 import datetime
+import math
 from decimal import Decimal
 
 from django.db.models import BooleanField, Count, ExpressionWrapper, F, Prefetch, Q
@@ -123,16 +124,22 @@ def has_landed(*, signing_date, actual_dates: dict, by: datetime.date) -> bool:
     return steps_reached(signing_date=signing_date, actual_dates=actual_dates, by=by) > LAND_STEP
 
 
+EXPECTED_RULE = "序时应完成 = 年度目标 × 时间进度，向上取整"
+
+
 def pace(*, count: int, target: int | None, year: int, as_of: datetime.date) -> dict:
-    """Section 5: whether the count is ahead of or behind time progress (completion vs 序时进度)."""
+    """Section 5: whether the count is ahead of or behind time progress (completion vs 序时进度).
+
+    `expected` (序时应完成) is a whole number of projects: target × time progress rounded up, the
+    fewest projects with which the count is not behind time progress (issue 9: "36.16 个" read as
+    a slip)."""
     if not target:
         return {"status": None, "label": "未设目标", "expected": None, "gap": None}
     progress = time_progress(year=year, as_of=as_of)
-    expected = target * progress
+    expected = math.ceil(round(target * progress, 9))
     completion = count / target
     status = "ahead" if completion > progress else "behind" if completion < progress else "on_pace"
-    return {"status": status, "label": PACE_LABELS[status], "expected": round(expected, 2),
-            "gap": round(count - expected, 2)}
+    return {"status": status, "label": PACE_LABELS[status], "expected": expected, "gap": count - expected}
 
 
 def ratio(numerator: int, denominator: int | None) -> float | None:

@@ -74,19 +74,22 @@ def progress_1330_xlsx(*, year: int, as_of: datetime.date) -> bytes:
     summary = [
         ["统计年度", year, None],
         ["统计截止日期", as_of, None],
-        ["时间进度（序时进度）", report["time_progress"], None],
+        ["时间进度（序时进度）", report["time_progress"], "1月1日至截止日期的天数 ÷ 全年天数"],
     ]
     for level, label in (("100m", "亿元以上制造业项目"), ("1b", "10亿元以上制造业项目")):
+        expected = pace[level]["expected"]
         summary += [
             [f"{label}·年度目标（个）", targets[level], None],
             [f"{label}·已完成（个）", counts[level], None],
             [f"{label}·完成率", completion[level], None],
-            [f"{label}·进度判断", pace[level]["label"], pace[level]["expected"]],
+            [f"{label}·序时应完成（个）", expected, selectors.EXPECTED_RULE if expected is not None else "未设目标"],
+            [f"{label}·进度判断", pace[level]["label"],
+             f"已完成 {counts[level]} 个，序时应完成 {expected} 个" if expected is not None else None],
         ]
     for entry in report["landing_rate"].values():
         summary.append([f"{entry['label']}（截至{entry['deadline']}）", entry["rate"],
                         None if entry["rate"] is not None else "该日期过后统计"])
-    add_table(workbook, "汇总", ["指标", "数值", "备注"], summary, widths=[40, 16, 20],
+    add_table(workbook, "汇总", ["指标", "数值", "备注"], summary, widths=[40, 16, 44],
               row_formats=[{1: PERCENT_FORMAT} if ("率" in row[0] or "进度" in row[0]) and isinstance(row[1], float)
                            else {} for row in summary])
     add_table(
@@ -110,7 +113,9 @@ def progress_1330_xlsx(*, year: int, as_of: datetime.date) -> bytes:
         workbook, "任务分解",
         ["排名", "平台", "亿元以上目标", "已完成", "完成率", "10亿元以上目标", "已完成", "完成率"],
         [[item["rank"], item["platform"], item["targets"]["100m"], item["counts"]["100m"], item["completion"]["100m"],
-          item["targets"]["1b"], item["counts"]["1b"], item["completion"]["1b"]] for item in report["task_split"]],
+          item["targets"]["1b"], item["counts"]["1b"], item["completion"]["1b"]] for item in report["task_split"]]
+        # A header alone reads as a broken file: say why the sheet is empty and where to fill it.
+        or [[None, f"{year}年未设置任务分解（系统管理 → 平台任务分解）", None, None, None, None, None, None]],
         formats={4: PERCENT_FORMAT, 7: PERCENT_FORMAT},
     )
     add_table(

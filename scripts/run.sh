@@ -6,10 +6,17 @@ cd "$(dirname "$0")/.."
 BIN=${BIN:-.venv/bin}
 HOST=${HOST:-127.0.0.1}
 PORT=${PORT:-8000}
-export DEBUG=${DEBUG:-1}
+# What users see (issue 9): no debug page, the Chinese 404/403/500 pages. DEBUG=1 make run for Django's.
+export DEBUG=${DEBUG:-0}
 # A run on this machine over plain http: a key generated in var/, no HTTPS redirect (README).
 export LOCAL_SECRET_KEY=${LOCAL_SECRET_KEY:-1} HTTPS=${HTTPS:-0}
+# Mail goes to the worker's log unless EMAIL_URL says where (no SMTP server on a laptop).
+export EMAIL_URL=${EMAIL_URL:-consolemail://}
+# Listening on every interface means being reached by this machine's address, whatever it is.
+case "$HOST" in 0.0.0.0|::) export ALLOWED_HOSTS=${ALLOWED_HOSTS:-*} ;; esac
 mkdir -p var/log
+# Without DEBUG the pages' CSS and scripts are served by WhiteNoise from STATIC_ROOT.
+"$BIN/python" manage.py collectstatic --noinput >var/log/collectstatic.log
 
 pids=()
 cleanup() { kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; }

@@ -9,6 +9,23 @@ from django.utils.http import url_has_allowed_host_and_scheme
 PAGE_SIZE = 20
 
 
+def own_scope(request) -> bool:
+    """Issue 9: a unit user's pages open on its own work; `?scope=all` shows all it may see."""
+    from .. import selectors
+
+    return selectors.opens_on_own_scope(request.user) and request.GET.get("scope") != "all"
+
+
+def scope_switch(request, *, own, everything) -> dict | None:
+    """What the 本单位 / 全部 switch shows a unit user: which is on, and how many each holds
+    (`own` and `everything` give the querysets; two count queries). None for other roles."""
+    from .. import selectors
+
+    if not selectors.opens_on_own_scope(request.user):
+        return None
+    return {"own": own_scope(request), "own_count": own().count(), "all_count": everything().count()}
+
+
 def is_htmx(request) -> bool:
     return request.headers.get("HX-Request") == "true"
 

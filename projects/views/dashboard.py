@@ -1,13 +1,15 @@
 """The dashboard: the 1330 progress, the 10亿 target, lights, late and due-soon nodes, new signings."""
 
+from django.db.models import F
 from django.shortcuts import render
 
 from milestones import selectors as node_selectors
 from reports.selectors import progress_1330, time_progress
 
 from .. import selectors
-from ..models import local_today
+from ..models import ProblemStatus, Project, Role, local_today
 from ..permissions import role_required
+from .common import own_scope, scope_switch
 
 CHART_W, CHART_H, PAD_L, PAD_B, PAD_T, PAD_R = 640, 240, 36, 28, 16, 12
 
@@ -48,11 +50,21 @@ def cumulative_chart(*, cumulative: dict, target: int, year: int) -> dict:
 
 @role_required(selectors.user_role)
 def dashboard(request):
+    """The first screen. The center, leaders and administrators see the city's 1330 progress (a
+    unit does not: city-wide counts and the projects behind them are the reports', issue 8); a unit
+    sees its own lights and nodes first (issue 9, a switch away from all it may see), a leader their
+    red and yellow contact projects and the problems waiting for their 批示."""
     as_of = local_today()
     user = request.user
-    visible = selectors.visible_projects(user)
-    overdue = selectors.visible_nodes(user, node_selectors.overdue_nodes(as_of=as_of))
-    due_soon = selectors.visible_nodes(user, node_selectors.due_soon_nodes(as_of=as_of))
+    own = own_scope(request)
+    visible = selectors.own_projects(user, as_of=as_of) if own else selectors.visible_projects(user)
+    overdue = node_selectors.overdue_nodes(as_of=as_of)
+    due_soon = node_selectors.due_soon_nodes(as_of=as_of)
+    if own:
+        unit_id = user.profile.unit_id
+        overdue, due_soon = overdue.filter(responsible_unit_id=unit_id), due_soon.filter(responsible_unit_id=unit_id)
+    else:
+        overdue, due_soon = selectors.visible_nodes(user, overdue), selectors.visible_nodes(user, due_soon)
     related = ("project", "responsible_unit")
     context = {
         "as_of": as_of,
@@ -65,11 +77,16 @@ def dashboard(request):
         "new_signings": visible.filter(signing_date__isnull=False)
         .select_related("responsible_unit", "contact_leader")
         .order_by("-signing_date", "-id")[:8],
+        "scope": scope_switch(request, own=lambda: selectors.own_projects(user, as_of=as_of),
+                              everything=lambda: selectors.visible_projects(user)),
+        "own": own,
     }
-    # The 1330 figures are city-wide, with the codes of the projects behind them: they are the
-    # reports' (center, leaders, administrators), not a unit's.
     if selectors.can_see_reports(user):
         context.update(progress_context(as_of))
+    if own:
+        context["open_problems"] = selectors.own_problems(user).exclude(status=ProblemStatus.RESOLVED).count()
+    if selectors.user_role(user) == Role.LEADER:
+        context["focus"] = leader_focus(user, as_of=as_of)
     return render(request, "projects/dashboard.html", context)
 
 
@@ -81,4 +98,26 @@ def progress_context(as_of) -> dict:
         "completion_pct": round((progress["completion"].get("100m") or 0) * 100, 1),
         "chart": cumulative_chart(cumulative=progress["cumulative_by_month"], target=target, year=as_of.year),
         "gap_1b": max((progress["targets"].get("1b") or 0) - (progress["counts"].get("1b") or 0), 0),
+        # The card names the projects; the selector gives codes (the API's contract, section 9).
+        "names_1b": list(Project.objects.filter(code__in=progress["projects"].get("1b") or [])
+                         .order_by("signing_date", "code").values_list("name", flat=True)),
     }
+
+
+def leader_focus(user, *, as_of) -> dict:
+    """What needs a leader first (issue 9): their red and yellow contact projects, most overdue
+    first, and the problems waiting for their 批示."""
+    flagged = (
+        node_selectors.annotate_light(
+            selectors.contact_projects(user).select_related("responsible_unit"), as_of=as_of
+        )
+        .filter(light__in=("red", "yellow"))
+        .order_by(F("max_overdue_days").desc(nulls_last=True), "code")
+    )
+    awaiting = (
+        selectors.awaiting_instruction(user)
+        .select_related("project", "assigned_unit")
+        .prefetch_related("instructions__leader")
+        .order_by("reply_by", "pk")
+    )
+    return {"flagged": list(flagged), "awaiting": list(awaiting)}

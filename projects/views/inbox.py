@@ -5,7 +5,7 @@ from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from notifications.selectors import inbox_for
+from notifications.selectors import FOLLOW_UP_KINDS, STOPPED_STATUSES, inbox_for, unread_for
 
 from .common import paginate, redirect_back
 
@@ -13,16 +13,18 @@ from .common import paginate, redirect_back
 def unread_count(user) -> int:
     if not getattr(user, "is_authenticated", False):
         return 0
-    return inbox_for(user).filter(read_at__isnull=True).count()
+    return unread_for(user).count()
 
 
 @login_required
 def inbox(request):
-    notifications = inbox_for(request.user).select_related("project").order_by("-created_at", "-id")
     show = request.GET.get("show", "all")
-    if show == "unread":
-        notifications = notifications.filter(read_at__isnull=True)
-    return render(request, "projects/inbox.html", {"page": paginate(request, notifications), "show": show})
+    notifications = unread_for(request.user) if show == "unread" else inbox_for(request.user)
+    notifications = notifications.select_related("project").order_by("-created_at", "-id")
+    return render(request, "projects/inbox.html", {
+        "page": paginate(request, notifications), "show": show, "stopped": STOPPED_STATUSES,
+        "follow_up": FOLLOW_UP_KINDS,
+    })
 
 
 @require_POST

@@ -1,30 +1,80 @@
-"""Upload a whole Excel ledger (DOMAIN.md section 9's import, all or nothing) from the browser."""
+"""Upload a whole Excel ledger (DOMAIN.md section 9's import, all or nothing) from the browser.
+
+Issue 9: an upload is always checked first (a dry run); when it passes, the checked file is kept on
+the server (projects.ledger_uploads) and the page offers 确认导入 with what will change per
+project, so the user neither picks the file again nor unticks a box.
+"""
+
+import io
 
 from django import forms
 from django.shortcuts import render
 
-from .. import selectors
+from .. import ledger_uploads, selectors
+from ..models import Project
 from ..permissions import role_required
+
+XLSX_MAGIC = b"PK\x03\x04"  # an .xlsx is a zip archive
 
 
 class LedgerUploadForm(forms.Form):
-    file = forms.FileField(label="台账文件（.xlsx）", widget=forms.ClearableFileInput(attrs={"accept": ".xlsx"}))
-    dry_run = forms.BooleanField(label="仅检查，不写入（试运行）", required=False, initial=True)
+    file = forms.FileField(label="台账文件（.xlsx）", widget=forms.ClearableFileInput(attrs={"accept": ".xlsx"}),
+                           error_messages={"required": "请选择要上传的台账文件", "empty": "上传的文件是空的"})
     create_missing = forms.BooleanField(label="自动新建未知的责任单位和联系市领导（所在平台总是自动新建）", required=False)
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if not upload.name.lower().endswith(".xlsx"):
+            raise forms.ValidationError("请上传 .xlsx 格式的台账文件")
+        content = upload.read()
+        if not content.startswith(XLSX_MAGIC):
+            # openpyxl would say "File is not a zip file": a user deserves the reason in Chinese.
+            raise forms.ValidationError("文件内容不是 .xlsx 表格（可能是改了扩展名的 .xls 或其他文件），"
+                                        "请在 Excel 中“另存为 .xlsx”后再上传")
+        return content
+
+
+class ConfirmForm(forms.Form):
+    digest = forms.CharField(max_length=64, min_length=64)
+    create_missing = forms.BooleanField(required=False)
+
+
+def changes(result) -> list[dict]:
+    """新增/更新/无变化 per project, with its name once it is in the database (one query)."""
+    codes = [*result.created, *result.updated, *result.unchanged]
+    names = dict(Project.objects.filter(code__in=codes).values_list("code", "name"))
+    rows = [{"code": code, "name": names.get(code, ""), "change": "新增"} for code in result.created]
+    rows += [{"code": code, "name": names.get(code, ""), "change": "更新"} for code in result.updated]
+    rows += [{"code": code, "name": names.get(code, ""), "change": "无变化"} for code in result.unchanged]
+    return rows
 
 
 @role_required(selectors.can_edit)
 def ledger_import(request):
     from ..ledger import import_ledger
 
-    form = LedgerUploadForm(request.POST or None, request.FILES or None)
-    result = None
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        if not data["file"].name.lower().endswith(".xlsx"):
-            form.add_error("file", "请上传 .xlsx 格式的台账文件")
+    context = {"form": LedgerUploadForm(), "result": None}
+    if request.method == "POST" and "digest" in request.POST:
+        confirm = ConfirmForm(request.POST)
+        content = confirm.is_valid() and ledger_uploads.load(user=request.user, digest=confirm.cleaned_data["digest"])
+        if not content:
+            context["expired"] = True
         else:
-            result = import_ledger(path_or_file=data["file"], create_missing=data["create_missing"],
-                                   dry_run=data["dry_run"], user=request.user)
-    status = 400 if (form.errors or (result and result.errors)) else 200
-    return render(request, "projects/import.html", {"form": form, "result": result}, status=status)
+            create_missing = confirm.cleaned_data["create_missing"]
+            result = import_ledger(path_or_file=io.BytesIO(content), create_missing=create_missing, user=request.user)
+            if result.ok:
+                ledger_uploads.discard(user=request.user, digest=confirm.cleaned_data["digest"])
+            context.update(result=result, changes=changes(result))
+    elif request.method == "POST":
+        form = LedgerUploadForm(request.POST, request.FILES)
+        context["form"] = form
+        if form.is_valid():
+            content, create_missing = form.cleaned_data["file"], form.cleaned_data["create_missing"]
+            result = import_ledger(path_or_file=io.BytesIO(content), create_missing=create_missing, dry_run=True,
+                                   user=request.user)
+            context.update(result=result, changes=changes(result), create_missing=create_missing,
+                           file_name=request.FILES["file"].name)
+            if result.ok:
+                context["digest"] = ledger_uploads.keep(user=request.user, content=content)
+    failed = context.get("expired") or context["form"].errors or (context["result"] and context["result"].errors)
+    return render(request, "projects/import.html", context, status=400 if failed else 200)

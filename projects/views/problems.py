@@ -9,10 +9,10 @@ from django.views.decorators.http import require_POST
 
 from .. import selectors
 from ..forms import AssignForm, InstructForm, ProblemForm, ReplyForm, ResolveForm
-from ..models import ProblemStatus, Role, local_today, problem_reply_overdue_q
+from ..models import ProblemStatus, local_today, problem_reply_overdue_q
 from ..permissions import role_required
 from ..services import problem_assign, problem_instruct, problem_raise, problem_reply, problem_resolve
-from .common import paginate, query_without_page, redirect_back
+from .common import own_scope, paginate, query_without_page, redirect_back, scope_switch
 from .projects import _mark_problems, _problem_permissions, _scoped_project
 
 STATUS_FILTERS = {"active": "未解决", "overdue": "逾期未答复", "open": "待答复", "replied": "已答复",
@@ -21,11 +21,12 @@ STATUS_FILTERS = {"active": "未解决", "overdue": "逾期未答复", "open": "
 
 @role_required(selectors.user_role)
 def problem_list(request):
+    """Problems, overdue replies first; a unit's own (assigned to it) unless it asks for all."""
     as_of = local_today()
-    problems = (
-        selectors.visible_problems(request.user)
-        .select_related("project", "assigned_unit", "raised_by")
-        .prefetch_related("instructions__leader")
+    user = request.user
+    problems = selectors.own_problems(user) if own_scope(request) else selectors.visible_problems(user)
+    problems = problems.select_related("project", "assigned_unit", "raised_by").prefetch_related(
+        "instructions__leader"
     )
     shown = request.GET.get("status", "active")
     if shown in (ProblemStatus.OPEN, ProblemStatus.REPLIED, ProblemStatus.RESOLVED):
@@ -34,8 +35,6 @@ def problem_list(request):
         problems = problems.filter(problem_reply_overdue_q(as_of))
     elif shown == "active":
         problems = problems.exclude(status=ProblemStatus.RESOLVED)
-    if request.GET.get("mine") and selectors.user_role(request.user) == Role.UNIT:
-        problems = problems.filter(assigned_unit_id=request.user.profile.unit_id)
     # Overdue replies first: they are what the weekly alert and the bulletin will name.
     problems = problems.annotate(
         late=Case(
@@ -44,11 +43,12 @@ def problem_list(request):
         )
     ).order_by("late", "reply_by", "-id")
     page = paginate(request, problems)
-    _mark_problems(page, request.user, as_of)
+    _mark_problems(page, user, as_of)
     return render(request, "projects/problems.html", {
         "page": page, "shown": shown, "filters": STATUS_FILTERS, "as_of": as_of,
-        "query": query_without_page(request), "perm": _problem_permissions(request.user),
-        "mine": bool(request.GET.get("mine")), "is_unit": selectors.user_role(request.user) == Role.UNIT,
+        "query": query_without_page(request), "perm": _problem_permissions(user),
+        "scope": scope_switch(request, own=lambda: selectors.own_problems(user),
+                              everything=lambda: selectors.visible_problems(user)),
     })
 
 

@@ -1,10 +1,9 @@
 """The 台账 (list), a project's page with its transitions, and the deal form."""
 
-import datetime
-
+from collections import defaultdict
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import Count, F, Q
+from django.db.models import Count, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
@@ -18,6 +17,7 @@ from ..forms import NoteForm, ProblemForm, ProjectFilter, ProjectForm, RevertFor
 from ..models import Problem, ProblemStatus, Role, Transition, Unit, last_revertible, local_today
 from ..permissions import role_required
 from ..services import (
+    EditConflict,
     TransitionConflict,
     TransitionRefused,
     progress_note_add,
@@ -26,15 +26,27 @@ from ..services import (
     project_transition,
     project_update,
 )
-from .common import XLSX, attach_errors, file_response, is_htmx, paginate, query_without_page, redirect_to
+from .common import (
+    XLSX,
+    attach_errors,
+    file_response,
+    is_htmx,
+    own_scope,
+    paginate,
+    query_without_page,
+    redirect_to,
+    scope_switch,
+)
 
 LIST_RELATED = ("responsible_unit", "contact_leader", "platform")
 
 
-def _listed(user, as_of):
-    """The user's projects with their light, ready for the list (one query per page)."""
-    projects = selectors.visible_projects(user).select_related(*LIST_RELATED)
-    return node_selectors.annotate_light(projects, as_of=as_of)
+def _listed(request, as_of):
+    """The user's projects with their light, ready for the list (one query per page); a unit's
+    own work unless it asked for all it may see (issue 9)."""
+    user = request.user
+    projects = selectors.own_projects(user, as_of=as_of) if own_scope(request) else selectors.visible_projects(user)
+    return node_selectors.annotate_light(projects.select_related(*LIST_RELATED), as_of=as_of)
 
 
 def _list_params(request):
@@ -50,9 +62,11 @@ def _list_params(request):
 def project_list(request):
     as_of = local_today()
     params = _list_params(request)
-    project_filter = ProjectFilter(params, queryset=_listed(request.user, as_of))
+    project_filter = ProjectFilter(params, queryset=_listed(request, as_of))
     page = paginate(request, project_filter.qs)
     context = {
+        "scope": scope_switch(request, own=lambda: selectors.own_projects(request.user, as_of=as_of),
+                              everything=lambda: selectors.visible_projects(request.user)),
         "filter": project_filter,
         "page": page,
         "as_of": as_of,
@@ -70,7 +84,7 @@ def project_export(request):
 
     from ..ledger import export_ledger
 
-    project_filter = ProjectFilter(_list_params(request), queryset=_listed(request.user, local_today()))
+    project_filter = ProjectFilter(_list_params(request), queryset=_listed(request, local_today()))
     stream = BytesIO()
     export_ledger(projects_queryset=project_filter.qs, stream=stream)
     return file_response(stream.getvalue(), f"项目台账_{local_today():%Y%m%d}.xlsx", XLSX)
@@ -114,6 +128,7 @@ def _detail_context(request, project, as_of, *, open_form=None, revert_form=None
     )
     _mark_problems(problems, user, as_of)
     history = list(project.history.select_related("by", "reverted_by").order_by("-id"))
+    revertible = last_revertible(history, project.status)
     return {
         "project": project,
         "as_of": as_of,
@@ -124,8 +139,9 @@ def _detail_context(request, project, as_of, *, open_form=None, revert_form=None
         "notes": project.progress_notes.select_related("by", "unit")[:50],
         "can_edit": selectors.can_edit(user, project),
         # Only offered when there is a transition to undo; the service re-checks it under lock.
-        "can_revert": selectors.can_revert(user, project) and last_revertible(history, project.status) is not None,
-        "revert_form": revert_form or RevertForm(),
+        "can_revert": selectors.can_revert(user, project) and revertible is not None,
+        "revertible": revertible,
+        "revert_form": revert_form or RevertForm(initial={"undoes": revertible.pk if revertible else None}),
         "can_note": selectors.can_add_note(user, project),
         "note_form": NoteForm(),
         "can_raise": selectors.can_raise_problem(user, project),
@@ -213,9 +229,12 @@ def project_revert_view(request, code):
     form = RevertForm(request.POST)
     if form.is_valid():
         try:
-            project_revert_last(project=project, user=request.user, reason=form.cleaned_data["reason"])
+            project_revert_last(project=project, user=request.user, reason=form.cleaned_data["reason"],
+                                undoes=form.cleaned_data["undoes"])
         except TransitionRefused as exc:
             form.add_error(None, exc.messages)
+            # The panel is hidden when nothing is left to undo (the double-click case): say it above.
+            messages.error(request, "；".join(exc.messages))
         else:
             messages.success(request, f"已撤销最近一次状态变更：{project.code}")
             return _to_detail(request, project)
@@ -242,8 +261,17 @@ def project_note_add(request, code):
 
 @role_required(selectors.can_edit)
 def project_new(request):
-    form = ProjectForm(request.POST or None)
+    """Log a deal. The form proposes the next free code; a likely duplicate (same name and
+    investor) is shown and must be confirmed before it is saved (issue 9)."""
+    next_code = selectors.next_project_code(year=local_today().year)
+    form = ProjectForm(request.POST or None, initial={"code": next_code})
+    duplicates = []
     if request.method == "POST" and form.is_valid():
+        duplicates = list(selectors.likely_duplicates(name=form.cleaned_data["name"],
+                                                      investor=form.cleaned_data["investor"])[:5])
+        if duplicates and not request.POST.get("confirm_duplicate"):
+            return render(request, "projects/form.html", {"form": form, "title": "录入新项目",
+                                                          "duplicates": duplicates, "next_code": next_code})
         try:
             project = project_create(
                 user=request.user, signing_date=form.cleaned_data.get("signing_date"),
@@ -256,75 +284,108 @@ def project_new(request):
             messages.success(request, f"{label}：{project.code} {project.name}")
             return redirect(project_url(project))
     status = 400 if form.errors else 200
-    return render(request, "projects/form.html", {"form": form, "title": "录入新项目"}, status=status)
+    return render(request, "projects/form.html", {"form": form, "title": "录入新项目", "next_code": next_code},
+                  status=status)
+
+
+def _agreed_dates(project):
+    return {n.node_type: n.planned_date for n in project.nodes.all() if n.planned_is_agreed}
 
 
 @role_required(selectors.can_edit)
 def project_edit(request, code):
     project = _scoped_project(request.user, code)
-    planned = {n.node_type: n.planned_date for n in project.nodes.all() if n.planned_is_agreed}
-    form = ProjectForm(request.POST or None, instance=project, editing=True, planned=planned)
+    form = ProjectForm(request.POST or None, instance=project, editing=True, planned=_agreed_dates(project))
+    status = 200
     if request.method == "POST" and form.is_valid():
         dates = form.planned_dates()
         agreed = {node: dates.get(node) for node in ProjectForm.PLANNED.values()}
         try:
-            project_update(project=project, user=request.user, planned_dates=agreed, **form.project_data())
+            project_update(project=project, user=request.user, planned_dates=agreed,
+                           version=form.cleaned_data["version"], loaded=form.loaded_values(), **form.project_data())
+        except EditConflict as exc:
+            form = form.rebased(exc.project, _agreed_dates(exc.project))
+            form.is_valid()
+            form.add_error(None, exc.message)
+            status = 409
         except ValidationError as exc:
             attach_errors(form, exc)
         else:
             messages.success(request, f"已保存：{project.code} {project.name}")
             return redirect(project_url(project))
-    status = 400 if form.errors else 200
+    if status == 200 and form.errors:
+        status = 400
     context = {"form": form, "title": f"编辑项目 {project.code}", "project": project}
     return render(request, "projects/form.html", context, status=status)
 
 
 @role_required(lambda user: selectors.user_leader(user) is not None)
 def my_contacts(request):
-    """A leader's contact projects: lights, late nodes and the open problems to instruct on."""
+    """A leader's contact projects in the order they need the leader (issue 9): red and yellow
+    projects with their late nodes, the problems waiting for their 批示, then the rest."""
+    from .dashboard import leader_focus
+
     as_of = local_today()
-    projects = node_selectors.annotate_light(
-        selectors.contact_projects(request.user).select_related(*LIST_RELATED), as_of=as_of
+    focus = leader_focus(request.user, as_of=as_of)
+    flagged_ids = {p.pk for p in focus["flagged"]}
+    late_nodes = defaultdict(list)
+    for node in (node_selectors.overdue_nodes(as_of=as_of)
+                 .filter(project__in=selectors.contact_projects(request.user).values("pk"))
+                 .select_related("responsible_unit")):
+        late_nodes[node.project_id].append(node)
+    for project in focus["flagged"]:
+        project.late_nodes = late_nodes[project.pk]
+    others = node_selectors.annotate_light(
+        selectors.contact_projects(request.user).exclude(pk__in=flagged_ids).select_related(*LIST_RELATED),
+        as_of=as_of,
     ).annotate(open_problems=Count("problems", filter=~Q(problems__status=ProblemStatus.RESOLVED)))
-    projects = projects.order_by(F("max_overdue_days").desc(nulls_last=True), "-signing_date", "code")
-    problems = (
+    awaiting_ids = {p.pk for p in focus["awaiting"]}
+    instructed = (
         Problem.objects.filter(project__in=selectors.contact_projects(request.user).values("pk"))
-        .exclude(status=ProblemStatus.RESOLVED)
+        .exclude(status=ProblemStatus.RESOLVED).exclude(pk__in=awaiting_ids)
         .select_related("project", "assigned_unit")
         .prefetch_related("instructions__leader")
         .order_by("reply_by")
     )
-    _mark_problems(problems, request.user, as_of)
-    overdue = (
-        node_selectors.overdue_nodes(as_of=as_of)
-        .filter(project__in=selectors.contact_projects(request.user).values("pk"))
-        .select_related("project", "responsible_unit")[:50]
-    )
+    _mark_problems(focus["awaiting"], request.user, as_of)
+    _mark_problems(instructed, request.user, as_of)
+    leader = selectors.user_leader(request.user)
     return render(request, "projects/my_contacts.html", {
-        "projects": projects, "problems": problems, "overdue": overdue, "as_of": as_of,
-        "perm": _problem_permissions(request.user),
+        "flagged": focus["flagged"], "awaiting": focus["awaiting"], "others": others.order_by("-signing_date", "code"),
+        "instructed": instructed, "as_of": as_of, "perm": _problem_permissions(request.user), "leader": leader,
     })
+
+
+URGENCY = {"overdue": "已逾期", "soon": "14天内到期", "later": "之后"}
 
 
 @role_required(lambda user: selectors.user_unit(user) is not None)
 def my_nodes(request):
-    """A unit's own nodes: overdue first, then due within 14 days, then the rest (section 4)."""
+    """A unit's own nodes grouped by urgency (逾期, 14天内, 之后; section 4), a page at a time, each
+    saying why it is the unit's (section 3's owner rule)."""
+    from milestones.services import rules_by_type
+
     as_of = local_today()
     unit = selectors.user_unit(request.user)
-    related = ("project", "project__contact_leader", "responsible_unit")
-    overdue = node_selectors.overdue_nodes(as_of=as_of).filter(responsible_unit=unit).select_related(*related)
-    due_soon = node_selectors.due_soon_nodes(as_of=as_of).filter(responsible_unit=unit).select_related(*related)
-    later = selectors.unit_nodes(request.user).filter(
-        planned_date__gt=as_of + datetime.timedelta(days=node_selectors.DUE_SOON_DAYS)
+    nodes = node_selectors.with_urgency(selectors.unit_nodes(request.user), as_of=as_of).select_related(
+        "project__platform", "responsible_unit"
     )
+    counts = dict(nodes.order_by().values_list("urgency").annotate(n=Count("pk")))
+    page = paginate(request, nodes)
+    rules = rules_by_type()
+    groups = []
+    for node in page:
+        node.owner_reason = node_selectors.owner_reason(node, rules.get(node.node_type))
+        if not groups or groups[-1]["kind"] != node.urgency:
+            groups.append({"kind": node.urgency, "title": URGENCY[node.urgency], "total": counts.get(node.urgency, 0),
+                           "nodes": []})
+        groups[-1]["nodes"].append(node)
     problems = _mark_problems(
         list(Problem.objects.filter(assigned_unit=unit).exclude(status=ProblemStatus.RESOLVED)
              .select_related("project").order_by("reply_by")[:50]),
         request.user, as_of,
     )
     return render(request, "projects/my_nodes.html", {
-        "unit": unit, "problems": problems, "as_of": as_of,
-        "sections": [("已逾期", overdue[:100], "overdue"), ("14天内到期", due_soon[:100], "soon"),
-                     ("后续节点", later[:50], "later")],
+        "unit": unit, "problems": problems, "as_of": as_of, "page": page, "groups": groups,
+        "counts": [(kind, title, counts.get(kind, 0)) for kind, title in URGENCY.items()],
     })
-

@@ -48,7 +48,8 @@ def test_the_admin_records_a_transition_and_reverts_it(admin_client):
     assert (project.status, project.land_area) == (Status.LAND_ACQUIRED, Decimal("60"))
     assert project.nodes.get(node_type="land").actual_date == datetime.date(2026, 2, 1)
 
-    admin_client.post(reverse("admin:projects_project_revert", args=[project.pk]), {"reason": "录错"})
+    undoes = project.history.get(transition="acquire_land").pk
+    admin_client.post(reverse("admin:projects_project_revert", args=[project.pk]), {"reason": "录错", "undoes": undoes})
     project.refresh_from_db()
     assert project.status == Status.SIGNED
     assert list(project.history.values_list("transition", flat=True)) == ["acquire_land", "revert"]

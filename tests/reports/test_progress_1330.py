@@ -84,8 +84,8 @@ def test_it_counts_every_number_of_section_9_at_mid_year(ledger):
 def test_it_reports_pace_cumulative_channel_platform_and_task_split(ledger):
     """Section 5: ahead/behind time progress, and the task split with completion and rank."""
     report = progress_1330(year=2026, as_of=D(2026, 6, 30))
-    # 40 × 181/365 = 19.8356…: 5 is behind; 1 of 1 is ahead.
-    assert report["pace"]["100m"] == {"status": "behind", "label": "慢于序时进度", "expected": 19.84, "gap": -14.84}
+    # 40 × 181/365 = 19.8356…, 序时应完成 20 projects (rounded up): 5 is behind; 1 of 1 is ahead.
+    assert report["pace"]["100m"] == {"status": "behind", "label": "慢于序时进度", "expected": 20, "gap": -15}
     assert report["pace"]["1b"]["status"] == "ahead"
     assert report["cumulative_by_month"] == {"2026-01": 1, "2026-02": 2, "2026-03": 3, "2026-04": 3, "2026-05": 4,
                                              "2026-06": 5}

@@ -50,13 +50,16 @@ def test_the_dashboard_says_ahead_or_behind_as_the_1330_report_does(client, cent
 
 def test_a_unit_user_sees_only_projects_of_their_unit_in_the_list(client, unit_user, project_a, project_b):
     """Issue 5: a unit user sees projects whose responsible unit is theirs or that have a node they own."""
-    body = login(client, unit_user).get(reverse("project_list")).content.decode()
+    body = login(client, unit_user).get(reverse("project_list") + "?scope=all").content.decode()
     assert "SZ-A" in body and "SZ-B" not in body
 
 
 def test_a_unit_user_sees_projects_where_their_unit_owns_a_node(client, land_user, project_a, project_b):
-    body = login(client, land_user).get(reverse("project_list")).content.decode()
+    body = login(client, land_user).get(reverse("project_list") + "?scope=all").content.decode()
     assert "SZ-A" in body and "SZ-B" in body
+    # Issue 9: its list opens on its own work, SZ-A's land node being late; SZ-B's is months away.
+    body = client.get(reverse("project_list")).content.decode()
+    assert "SZ-A" in body and "SZ-B" not in body
 
 
 def test_a_unit_user_gets_404_for_another_units_project(client, unit_user, project_b):
@@ -176,7 +179,8 @@ def test_the_center_reverts_the_last_transition_with_a_reason(client, center_use
     login(client, center_user)
     client.post(reverse("project_transition", args=["SZ-A", "acquire_land"]),
                 {"acquire_land-effective_date": "2026-06-20", "acquire_land-land_area": "60"})
-    response = client.post(reverse("project_revert", args=["SZ-A"]), {"reason": "录错了"})
+    undoes = project_a.history.get(transition="acquire_land").pk
+    response = client.post(reverse("project_revert", args=["SZ-A"]), {"reason": "录错了", "undoes": undoes})
     assert response.status_code == 302
     project_a.refresh_from_db()
     assert project_a.status == Status.SIGNED
@@ -226,7 +230,7 @@ def test_the_center_edits_a_project(client, center_user, project_a, unit_a):
     response = client.get(reverse("project_edit", args=["SZ-A"]))
     assert response.status_code == 200
     data = {**DEAL, "code": "ignored", "name": "甲项目（二期）", "responsible_unit": unit_a.pk,
-            "planned_land": "2026-05-16"}
+            "planned_land": "2026-05-16", "version": response.context["form"]["version"].value()}
     response = client.post(reverse("project_edit", args=["SZ-A"]), data)
     assert response.status_code == 302, response.content.decode()[:2000]
     project_a.refresh_from_db()

@@ -1,0 +1,94 @@
+"""Issue 9 section 4: an upload is checked, kept on the server by its digest for a while, and
+imported with one 确认导入 showing what changes per project; every message is Chinese."""
+
+import io
+import os
+import time
+
+import openpyxl
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import override_settings
+from django.urls import reverse
+
+from projects import ledger_uploads
+from projects.ledger import HEADERS
+from projects.models import Project
+from tests.projects.test_ledger import base_row as row  # the ledger tests' valid row
+from tests.factories import ProjectFactory
+
+from .conftest import login
+
+pytestmark = pytest.mark.django_db
+
+
+def workbook(*rows, name="台账.xlsx"):
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(list(HEADERS))
+    for values in rows:
+        sheet.append([values.get(header) for header in HEADERS])
+    stream = io.BytesIO()
+    book.save(stream)
+    return SimpleUploadedFile(name, stream.getvalue())
+
+
+@pytest.fixture(autouse=True)
+def own_var(tmp_path):
+    with override_settings(VAR_DIR=tmp_path):
+        yield tmp_path
+
+
+def upload(client, *rows):
+    return client.post(reverse("ledger_import"), {"file": workbook(*rows)})
+
+
+def test_a_passing_check_offers_confirm_with_the_changes_per_project(client, center_user):
+    ProjectFactory(code="SZ2026-9002", name="旧名称项目")
+    response = upload(login(client, center_user), row(), row(**{"项目编号": "SZ2026-9002", "项目名称": "新名称项目", "签约日期": "2026-01-15"}))
+    assert response.status_code == 200, response.context["result"].errors
+    assert not Project.objects.filter(code="SZ2026-9001").exists()
+    changes = {r["code"]: r["change"] for r in response.context["changes"]}
+    assert changes == {"SZ2026-9001": "新增", "SZ2026-9002": "更新"}
+    text = response.content.decode()
+    assert "确认导入" in text and 'name="digest"' in text
+
+
+def test_confirm_imports_the_checked_file_without_a_second_upload(client, center_user):
+    checked = upload(login(client, center_user), row())
+    digest = checked.context["digest"]
+    done = client.post(reverse("ledger_import"), {"digest": digest})
+    assert done.status_code == 200 and "导入完成" in done.content.decode()
+    assert Project.objects.get(code="SZ2026-9001").name == "嵊州测试精密机械项目"
+    assert ledger_uploads.load(user=center_user, digest=digest) is None  # used once
+
+
+def test_a_check_that_fails_offers_no_confirm(client, center_user):
+    response = upload(login(client, center_user), row(**{"总投资": "很多"}))
+    assert response.status_code == 400
+    assert "确认导入" not in response.content.decode() and "digest" not in response.context
+
+
+def test_a_confirm_after_the_time_limit_asks_for_the_file_again(client, center_user, own_var):
+    digest = upload(login(client, center_user), row()).context["digest"]
+    for path in own_var.rglob("*.xlsx"):
+        old = time.time() - ledger_uploads.KEEP_SECONDS - 60
+        os.utime(path, (old, old))
+    response = client.post(reverse("ledger_import"), {"digest": digest})
+    assert response.status_code == 400 and "已过期" in response.content.decode()
+    assert not Project.objects.filter(code="SZ2026-9001").exists()
+
+
+def test_another_user_cannot_confirm_someone_elses_check(client, center_user, admin_user):
+    digest = upload(login(client, center_user), row()).context["digest"]
+    client.force_login(admin_user)
+    assert client.post(reverse("ledger_import"), {"digest": digest}).status_code == 400
+    assert not Project.objects.filter(code="SZ2026-9001").exists()
+
+
+def test_a_file_that_is_not_excel_is_refused_in_chinese(client, center_user):
+    login(client, center_user)
+    response = client.post(reverse("ledger_import"), {"file": SimpleUploadedFile("台账.xlsx", b"name,code\n1,2")})
+    text = response.content.decode()
+    assert response.status_code == 400
+    assert "文件内容不是 .xlsx 表格" in text and "zip" not in text.lower()
