@@ -71,25 +71,17 @@ class WebhookChannel:
         if not notification.address:
             raise DeliveryError("no webhook URL")
         subject = plain_markdown(notification.subject)
-        heading = f"### {subject}
-
-"  # as long as the "**…**" one of WeCom
+        heading = f"### {subject}\n\n"  # as long as the "**…**" one of WeCom
         # A robot has no idempotency key: a message re-sent after a worker died mid-send arrives twice.
         # The row's id (and which attempt this is) makes such a duplicate visible to the group.
-        delivery = f"> 消息编号 {notification.pk} · 第 {notification.attempts} 次发送
-
-"
+        delivery = f"> 消息编号 {notification.pk} · 第 {notification.attempts} 次发送\n\n"
         text = _cut(plain_markdown(notification.body),
                     max_bytes=WEBHOOK_MAX_BYTES - len(heading.encode()) - len(delivery.encode()))
         payload = {
             "msgtype": "markdown",
             "markdown": {"title": subject,
-                         "content": f"**{subject}**
-
-{delivery}{text}",
-                         "text": f"### {subject}
-
-{delivery}{text}"},
+                         "content": f"**{subject}**\n\n{delivery}{text}",
+                         "text": f"### {subject}\n\n{delivery}{text}"},
         }
         request = urllib.request.Request(
             notification.address,

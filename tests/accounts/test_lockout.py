@@ -118,9 +118,10 @@ def test_logins_failures_and_logouts_are_recorded_and_shown_to_administrators(ce
 
     admin = Client()
     admin.force_login(admin_user)
-    for page in ("/admin/axes/accesslog/", "/admin/axes/accessfailurelog/"):
-        response = admin.get(page)
-        assert response.status_code == 200 and "center" in response.content.decode()
+    for page, label in (("/admin/axes/accesslog/", "登录记录"), ("/admin/axes/accessfailurelog/", "登录失败记录")):
+        response = admin.get(page, HTTP_ACCEPT_LANGUAGE="zh-CN")
+        body = response.content.decode()
+        assert response.status_code == 200 and "center" in body and label in body
 
 
 def test_the_login_records_are_not_open_to_the_center(center_user):
