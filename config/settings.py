@@ -146,7 +146,7 @@ SESSION_SAVE_EVERY_REQUEST = True
 # Lockout (https://django-axes.readthedocs.io/en/latest/4_configuration.html): an account after
 # LOGIN_FAILURE_LIMIT failures from anywhere, an address after LOGIN_ADDRESS_FAILURE_LIMIT failures
 # on any accounts (higher, as an office may share one address). LOGIN_LOCKOUT_MINUTES=0 keeps the
-# lock until an administrator removes it (管理后台 → 访问尝试).
+# lock until an administrator removes it (管理后台 → Axes → 登录尝试).
 LOGIN_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
 LOGIN_ADDRESS_FAILURE_LIMIT = env.int("LOGIN_ADDRESS_FAILURE_LIMIT", default=20)
 LOGIN_LOCKOUT_MINUTES = env.int("LOGIN_LOCKOUT_MINUTES", default=30)
