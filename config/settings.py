@@ -70,6 +70,8 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "django_celery_beat",
+    "auditlog",
+    "audit",
     "projects",
     "milestones",
     "notifications",
@@ -85,6 +87,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Which way in (page, API, admin) each change came through, for the audit trail (audit/).
+    "audit.middleware.AuditChannelMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as axes asks: it turns a locked-out login into the lockout answer.
@@ -198,6 +202,12 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
+
+# --- Audit trail (https://django-auditlog.readthedocs.io/en/latest/usage.html#settings) --------
+# audit.AuditEntry is auditlog's LogEntry plus the channel and the project (audit/models.py).
+AUDITLOG_LOGENTRY_MODEL = "audit.AuditEntry"
+# Old and new values as JSON values (None stays null, True stays true), not their str().
+AUDITLOG_STORE_JSON_CHANGES = True
 
 # --- E-mail (https://docs.djangoproject.com/en/5.2/topics/email/) -------------------------------
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://" if DEBUG else "smtp://localhost:25")

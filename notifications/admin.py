@@ -34,6 +34,10 @@ class NotificationAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False
 
+    def has_delete_permission(self, request, obj=None):
+        # A sent message is evidence (audit.evidence); an unsent one may go, one at a time.
+        return obj is not None and obj.status != DeliveryStatus.SENT and super().has_delete_permission(request, obj)
+
     @admin.action(description="重新发送（失败或待发送的消息）")
     def retry(self, request, queryset):
         rows = queryset.exclude(channel=Channel.INBOX).exclude(status=DeliveryStatus.SENT)

@@ -14,6 +14,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from audit.evidence import AppendOnlyModel
+
 
 class Channel(models.TextChoices):
     INBOX = "inbox", "站内消息"
@@ -40,7 +42,10 @@ class DeliveryStatus(models.TextChoices):
     CANCELLED = "cancelled", "已取消"
 
 
-class Notification(models.Model):
+class Notification(AppendOnlyModel):
+    """Once sent, a row is evidence (issue 8 §2, audit.evidence): only its read mark may still be set.
+    Its references are PROTECT, so deleting a user, unit, project or problem cannot take it along."""
+
     kind = models.CharField("类型", max_length=16, choices=Kind.choices)
     channel = models.CharField("渠道", max_length=16, choices=Channel.choices)
     # What the message is for, e.g. "reminder:node=12:2026-03-02:n=3"; with the channel and the
@@ -48,28 +53,28 @@ class Notification(models.Model):
     reason = models.CharField("事由", max_length=200)
     recipient_key = models.CharField("接收方标识", max_length=64)
     recipient = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="接收人", null=True, blank=True, on_delete=models.CASCADE,
+        settings.AUTH_USER_MODEL, verbose_name="接收人", null=True, blank=True, on_delete=models.PROTECT,
         related_name="notifications",
     )
     unit = models.ForeignKey(
-        "projects.Unit", verbose_name="接收单位", null=True, blank=True, on_delete=models.CASCADE,
+        "projects.Unit", verbose_name="接收单位", null=True, blank=True, on_delete=models.PROTECT,
         related_name="notifications",
     )
     leader = models.ForeignKey(
-        "projects.Leader", verbose_name="市领导", null=True, blank=True, on_delete=models.CASCADE,
+        "projects.Leader", verbose_name="市领导", null=True, blank=True, on_delete=models.PROTECT,
         related_name="notifications",
     )
     address = models.CharField("地址", max_length=500, blank=True, help_text="邮箱或 Webhook 地址（发送时的快照）")
     subject = models.CharField("标题", max_length=200)
     body = models.TextField("内容")
     project = models.ForeignKey(
-        "projects.Project", verbose_name="项目", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+        "projects.Project", verbose_name="项目", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     node = models.ForeignKey(
         "milestones.Node", verbose_name="节点", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     problem = models.ForeignKey(
-        "projects.Problem", verbose_name="问题", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+        "projects.Problem", verbose_name="问题", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     # The weekly bulletin's as-of date for the investment center's e-mail (rendered at send time).
     attach_bulletin_as_of = models.DateField("附周报（截至日期）", null=True, blank=True)
@@ -85,6 +90,9 @@ class Notification(models.Model):
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
     sent_at = models.DateTimeField("发送时间", null=True, blank=True)
     read_at = models.DateTimeField("阅读时间", null=True, blank=True)
+
+    append_only_fill = ("read_at",)
+    append_only_clear = ("node",)
 
     class Meta:
         verbose_name = verbose_name_plural = "消息通知"
@@ -102,6 +110,9 @@ class Notification(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} → {self.recipient_key} ({self.get_channel_display()})"
+
+    def is_evidence(self, stored):
+        return stored["status"] == DeliveryStatus.SENT
 
 
 class ReminderOffset(models.Model):

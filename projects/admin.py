@@ -1,5 +1,6 @@
 """Admin for projects and the organisation. The state moves only through the transition form here
-(the same service as the pages and the API); history rows are read-only."""
+(the same service as the pages and the API). Evidence — history rows, 批示, problem replies — is
+read-only here as everywhere (audit.evidence); every edit made here is in the audit trail."""
 
 from django import forms
 from django.contrib import admin, messages
@@ -21,6 +22,7 @@ from .models import (
     Leader,
     Platform,
     Problem,
+    ProblemReply,
     Profile,
     ProgressNote,
     Project,
@@ -95,6 +97,9 @@ class ReadOnlyInline(admin.TabularInline):
     def has_change_permission(self, request, obj=None):
         return False
 
+    def has_delete_permission(self, request, obj=None):
+        return False
+
 
 class HistoryInline(ReadOnlyInline):
     model = TransitionLog
@@ -118,6 +123,8 @@ class ProblemInline(admin.TabularInline):
     model = Problem
     extra = 0
     fields = ["category", "description", "assigned_unit", "raised_on", "reply_by", "status"]
+    # The status moves by reply and resolve (projects.services), not by an edit.
+    readonly_fields = ["status"]
     show_change_link = True
 
 
@@ -274,11 +281,18 @@ class TransitionLogAdmin(admin.ModelAdmin):
         return False
 
 
-class InstructionInline(admin.TabularInline):
+class InstructionInline(ReadOnlyInline):
     model = Instruction
-    extra = 0
-    fields = ["leader", "text", "by", "at"]
-    readonly_fields = ["by", "at"]
+    fields = ["at", "leader", "text", "by"]
+    readonly_fields = fields
+    verbose_name_plural = "领导批示（只读，更正请新增批示）"
+
+
+class ReplyInline(ReadOnlyInline):
+    model = ProblemReply
+    fields = ["at", "replied_on", "unit", "text", "by"]
+    readonly_fields = fields
+    verbose_name_plural = "单位答复（只读，更正请新增答复）"
 
 
 @admin.register(Problem)
@@ -288,7 +302,9 @@ class ProblemAdmin(admin.ModelAdmin):
     search_fields = ["project__code", "project__name", "description"]
     list_select_related = ["project", "assigned_unit"]
     autocomplete_fields = ["project"]
-    inlines = [InstructionInline]
+    # The status and its dates move by reply and resolve (projects.services), not by an edit.
+    readonly_fields = ["status", "replied_on", "resolution", "resolved_on", "raised_by"]
+    inlines = [InstructionInline, ReplyInline]
 
 
 @admin.register(ProgressNote)

@@ -7,6 +7,7 @@ cell is bad is anything written, with a handful of bulk queries inside one trans
 10,000-row ledger imports in seconds (bench/import_ledger.py).
 """
 
+import copy
 import datetime
 import difflib
 import logging
@@ -18,6 +19,10 @@ import openpyxl
 from django.db import connection, transaction
 from django.utils import timezone
 
+from audit.context import Channel as AuditChannel
+from audit.context import audit_channel
+from audit.models import AuditEntry
+from audit.services import audit_bulk
 from milestones.models import NODE_ORDER, Node, NodeType
 from milestones.services import (
     TRANSITION_NODE,
@@ -443,6 +448,8 @@ class _Plan:
         self.new_projects, self.changed_projects, self.changed_fields = [], [], set()
         self.new_nodes, self.changed_nodes, self.stale_node_ids = [], [], []
         self.logs = []
+        # (project or node, its state before the import) for the audit trail; None: new.
+        self.before = []
 
 
 def _project_values(project):
@@ -605,7 +612,7 @@ def import_ledger(*, path_or_file, create_missing=False, dry_run=False, user=Non
     cells = list(_read_workbook(path_or_file, result, progress))
     if result.errors:
         return result
-    with transaction.atomic():
+    with transaction.atomic(), audit_channel(AuditChannel.IMPORT, user=user):
         existing = _lock_existing(cells)
         rows = [_parse_row(number, _with_system_values(values, existing)) for number, values in cells]
         _check_duplicate_codes(rows)
@@ -675,6 +682,7 @@ def _build(rows, *, existing, refs, today, user, result, progress):
             nodes = {node.node_type: node for node in project.nodes.all()}
             before = _project_values(project)
             node_before = {node_type: _node_values(node) for node_type, node in nodes.items()}
+            old_project, old_nodes = copy.copy(project), {t: copy.copy(node) for t, node in nodes.items()}
         row_import = _RowImport(row, project=project, nodes=nodes, refs=refs, rules=rules, today=today, user=user)
         row_import.apply()
         if row.errors:
@@ -684,6 +692,8 @@ def _build(rows, *, existing, refs, today, user, result, progress):
             plan.logs.append(TransitionLog(project=project, transition=TransitionLog.CREATE, source_state="",
                                            target_state=Status.NEGOTIATING, note=IMPORT_NOTE, by=user))
             plan.new_nodes.extend(nodes.values())
+            plan.before.append((project, None))
+            plan.before.extend((node, None) for node in nodes.values())
             result.created.append(row.code)
         else:
             changed = {name for name, old, new in zip(_UPDATABLE, before, _project_values(project)) if old != new}
@@ -692,10 +702,14 @@ def _build(rows, *, existing, refs, today, user, result, progress):
             for node_type, node in nodes.items():
                 if node.pk is None:
                     plan.new_nodes.append(node)
+                    plan.before.append((node, None))
                     nodes_changed = True
                 elif node_before.get(node_type) != _node_values(node):
                     plan.changed_nodes.append(node)
+                    plan.before.append((node, old_nodes[node_type]))
                     nodes_changed = True
+            if changed:
+                plan.before.append((project, old_project))
             if changed or nodes_changed or row_import.logs:
                 plan.changed_projects.append(project)
                 plan.changed_fields |= changed
@@ -721,6 +735,10 @@ def _write(plan):
     if plan.changed_nodes:
         _bulk_update(Node, plan.changed_nodes, _NODE_FIELDS)
     TransitionLog.objects.bulk_create(plan.logs, batch_size=2000)
+    # Bulk inserts and updates send no model signals (the stale nodes' DELETE above does): the audit
+    # trail gets their rows here, in bulk too.
+    audit_bulk([(AuditEntry.Action.CREATE if old is None else AuditEntry.Action.UPDATE, old, new)
+                for new, old in plan.before])
 
 
 def _bulk_update(model, objects, field_names, batch_size=1000):

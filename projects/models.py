@@ -12,6 +12,8 @@ from django.db import models
 from django.db.models import Q
 from django_fsm import GET_STATE, ConcurrentTransitionMixin, FSMField, FSMModelMixin, transition
 
+from audit.evidence import AppendOnlyModel, AppendOnlyQuerySet
+
 
 # --- Reference data ----------------------------------------------------------------------------
 
@@ -390,10 +392,9 @@ def local_today():
     return timezone.localdate()
 
 
-class TransitionLog(models.Model):
-    """The audited history of a project's state (section 2). Rows are only ever added.
-
-    A correction adds a `revert` row and marks the undone row `reverted_by`; nothing is edited.
+class TransitionLog(AppendOnlyModel):
+    """The audited history of a project's state (section 2). Rows are only ever added (evidence,
+    audit.evidence): a correction adds a `revert` row and marks the undone row `reverted_by`, once.
     django-fsm-log's StateLog has no effective date and no snapshot to revert from, so the history
     is kept here, written by the service in the transition's own transaction.
     """
@@ -417,6 +418,10 @@ class TransitionLog(models.Model):
     reverted_by = models.OneToOneField(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="reverts"
     )
+
+    append_only_fill = ("reverted_by",)
+    append_only_clear = ("by",)
+    objects = AppendOnlyQuerySet.as_manager()
 
     class Meta:
         verbose_name = verbose_name_plural = "状态变更记录"
@@ -451,8 +456,12 @@ class ProgressNote(models.Model):
 
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="progress_notes")
     text = models.TextField("进展情况")
-    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
-    unit = models.ForeignKey(Unit, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="录入人", null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    unit = models.ForeignKey(
+        Unit, verbose_name="单位", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     at = models.DateTimeField("时间", auto_now_add=True)
 
     class Meta:
@@ -506,8 +515,9 @@ class Problem(models.Model):
     )
     reply_by = models.DateField("答复期限")
     status = models.CharField("状态", max_length=16, choices=ProblemStatus.choices, default=ProblemStatus.OPEN)
-    reply = models.TextField("单位答复", blank=True)
-    replied_on = models.DateField("答复日期", null=True, blank=True)
+    # The first reply's date: whether the unit answered in time (section 7). The replies themselves
+    # are ProblemReply rows, each kept.
+    replied_on = models.DateField("首次答复日期", null=True, blank=True)
     resolution = models.TextField("解决情况", blank=True)
     resolved_on = models.DateField("解决日期", null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -527,15 +537,50 @@ class Problem(models.Model):
         return self.replied_on is None and self.status == ProblemStatus.OPEN and self.reply_by < as_of
 
 
-class Instruction(models.Model):
-    """A city leader's instruction (批示) on a problem."""
+class ProblemReply(AppendOnlyModel):
+    """A unit's reply to a problem (section 7). Every reply is kept, in time order: a second reply
+    is a new row, never an edit of the first (evidence, audit.evidence)."""
 
-    problem = models.ForeignKey(Problem, on_delete=models.CASCADE, related_name="instructions")
+    problem = models.ForeignKey(Problem, verbose_name="问题", on_delete=models.PROTECT, related_name="replies")
+    text = models.TextField("答复内容")
+    unit = models.ForeignKey(
+        Unit, verbose_name="答复单位", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="答复人", null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    replied_on = models.DateField("答复日期")
+    at = models.DateTimeField("录入时间", auto_now_add=True)
+
+    append_only_clear = ("by",)
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = verbose_name_plural = "问题答复"
+        ordering = ["problem", "at", "id"]
+
+    def __str__(self):
+        return f"{self.problem_id}·答复 {self.replied_on:%Y-%m-%d}"
+
+
+class Instruction(AppendOnlyModel):
+    """A city leader's instruction (批示) on a problem; evidence, only ever added (audit.evidence)."""
+
+    problem = models.ForeignKey(Problem, verbose_name="问题", on_delete=models.PROTECT, related_name="instructions")
     leader = models.ForeignKey(Leader, verbose_name="市领导", on_delete=models.PROTECT, related_name="instructions")
     text = models.TextField("批示内容")
-    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="录入人", null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     at = models.DateTimeField("时间", auto_now_add=True)
+
+    append_only_clear = ("by",)
+    objects = AppendOnlyQuerySet.as_manager()
 
     class Meta:
         verbose_name = verbose_name_plural = "领导批示"
         ordering = ["at"]
+
+    def __str__(self):
+        return f"批示：{self.text[:20]}"

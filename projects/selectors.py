@@ -125,6 +125,12 @@ def visible_problems(user) -> QuerySet[Problem]:
     return problems.none()
 
 
+def with_thread(problems: QuerySet[Problem]) -> QuerySet[Problem]:
+    """Problems with what is said on them, 批示 and replies (each in time order), fetched in two
+    queries whatever the number of problems."""
+    return problems.prefetch_related("instructions__leader", "replies__unit")
+
+
 def visible_nodes(user, nodes):
     """A Node queryset (overdue, due soon …) narrowed to the user's projects. Unchanged for those who
     see every project, so their lists keep the plain indexed query."""
@@ -205,6 +211,11 @@ def can_edit(user, project: Project | None = None) -> bool:
 
 
 def can_revert(user, project: Project | None = None) -> bool:
+    return is_center(user)
+
+
+def can_see_changes(user, project: Project | None = None) -> bool:
+    """The audit trail (变更记录, issue 8 §2): the investment center and administrators."""
     return is_center(user)
 
 

@@ -12,6 +12,7 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from audit.services import audit_record_update
 from milestones import services as node_services
 from milestones.models import NodeType
 from notifications import services as notification_services
@@ -20,6 +21,7 @@ from .models import (
     PROBLEM_REPLY_DAYS,
     Instruction,
     Problem,
+    ProblemReply,
     ProblemStatus,
     ProgressNote,
     Project,
@@ -159,8 +161,10 @@ def project_revert_last(*, project: Project, user=None, reason: str, undoes: int
     previous_actual = last.previous_values.get("node_actual")
     _restore(locked, last.previous_values)
     locked.save()
-    # The state field is protected from assignment; a correction is the one sanctioned bypass.
+    # The state field is protected from assignment; a correction is the one sanctioned bypass. An
+    # UPDATE sends no signal, so the audit trail is told here.
     Project.objects.filter(pk=locked.pk).update(status=last.source_state)
+    audit_record_update(locked, {"status": (last.target_state, last.source_state)})
     locked.refresh_from_db()
     if node_type:
         node_services.sync_nodes(
@@ -373,18 +377,24 @@ def problem_assign(*, problem: Problem, unit, reply_by=None, today=None) -> Prob
 
 
 @transaction.atomic
-def problem_reply(*, problem: Problem, reply: str, replied_on=None) -> Problem:
+def problem_reply(*, problem: Problem, reply: str, replied_on=None, user=None, unit=None) -> Problem:
+    """A unit's reply (section 7): a new ProblemReply each time, so a second reply never overwrites
+    the first; the problem keeps its status and the first reply's date (answered in time or not)."""
     if not reply.strip():
         raise ValidationError({"reply": "请填写答复内容"})
     if problem.status == ProblemStatus.RESOLVED:
         raise ValidationError({"reply": "问题已解决，不能再答复"})
-    problem.reply = reply
-    problem.replied_on = replied_on or local_today()
+    replied_on = replied_on or local_today()
+    row = ProblemReply.objects.create(problem=problem, text=reply, replied_on=replied_on, by=user,
+                                      unit=unit or problem.assigned_unit)
+    if problem.replied_on is None:
+        problem.replied_on = replied_on
     problem.status = ProblemStatus.REPLIED
-    problem.save(update_fields=["reply", "replied_on", "status"])
+    problem.save(update_fields=["replied_on", "status"])
+    # Keyed by the text, so a double-clicked reply is sent once.
     notification_services.problem_replied(
         problem=problem, reply_key=hashlib.sha1(reply.encode()).hexdigest()[:16], text=reply,
-        unit_name=problem.assigned_unit.name if problem.assigned_unit else "",
+        unit_name=row.unit.name if row.unit else "",
     )
     return problem
 

@@ -114,10 +114,7 @@ def leader_focus(user, *, as_of) -> dict:
         .filter(light__in=("red", "yellow"))
         .order_by(F("max_overdue_days").desc(nulls_last=True), "code")
     )
-    awaiting = (
-        selectors.awaiting_instruction(user)
-        .select_related("project", "assigned_unit")
-        .prefetch_related("instructions__leader")
-        .order_by("reply_by", "pk")
+    awaiting = selectors.with_thread(
+        selectors.awaiting_instruction(user).select_related("project", "assigned_unit").order_by("reply_by", "pk")
     )
     return {"flagged": list(flagged), "awaiting": list(awaiting)}

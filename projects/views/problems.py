@@ -25,8 +25,8 @@ def problem_list(request):
     as_of = local_today()
     user = request.user
     problems = selectors.own_problems(user) if own_scope(request) else selectors.visible_problems(user)
-    problems = problems.select_related("project", "assigned_unit", "raised_by").prefetch_related(
-        "instructions__leader"
+    problems = selectors.with_thread(
+        problems.select_related("project", "assigned_unit", "raised_by")
     )
     shown = request.GET.get("status", "active")
     if shown in (ProblemStatus.OPEN, ProblemStatus.REPLIED, ProblemStatus.RESOLVED):
@@ -79,7 +79,8 @@ ACTIONS = {
     "assign": (AssignForm, selectors.can_assign_problem,
                lambda p, d, u: problem_assign(problem=p, unit=d["unit"], reply_by=d["reply_by"]), "已交办"),
     "reply": (ReplyForm, selectors.can_reply_problem,
-              lambda p, d, u: problem_reply(problem=p, reply=d["reply"]), "已答复"),
+              lambda p, d, u: problem_reply(problem=p, reply=d["reply"], user=u, unit=selectors.user_unit(u)),
+              "已答复"),
     "instruct": (InstructForm, selectors.can_instruct,
                  lambda p, d, u: problem_instruct(problem=p, leader=selectors.user_leader(u), text=d["text"],
                                                   user=u), "已批示"),

@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 from django_fsm import ConcurrentTransition
 
+from audit import selectors as audit_selectors
 from milestones import selectors as node_selectors
 from milestones.models import NODE_ORDER
 
@@ -121,10 +122,8 @@ def _detail_context(request, project, as_of, *, open_form=None, revert_form=None
             forms.append(open_form)
         else:
             forms.append(TransitionForm(project=project, name=name, initial={"effective_date": as_of}))
-    problems = (
-        project.problems.select_related("assigned_unit", "raised_by")
-        .prefetch_related("instructions__leader")
-        .order_by("status", "-raised_on", "-id")
+    problems = selectors.with_thread(
+        project.problems.select_related("assigned_unit", "raised_by").order_by("status", "-raised_on", "-id")
     )
     _mark_problems(problems, user, as_of)
     history = list(project.history.select_related("by", "reverted_by").order_by("-id"))
@@ -147,7 +146,16 @@ def _detail_context(request, project, as_of, *, open_form=None, revert_form=None
         "can_raise": selectors.can_raise_problem(user, project),
         "problem_form": ProblemForm(can_assign=selectors.can_assign_problem(user), prefix="problem"),
         "perm": _problem_permissions(user),
+        **_changes(request, project),
     }
+
+
+def _changes(request, project):
+    """The 变更记录 section, a page of records at a time; absent for those who may not see it."""
+    if not selectors.can_see_changes(request.user, project):
+        return {}
+    page = paginate(request, audit_selectors.project_changes(project))
+    return {"show_changes": True, "changes_page": page, "changes": audit_selectors.describe(page)}
 
 
 def _problem_permissions(user):
@@ -340,11 +348,10 @@ def my_contacts(request):
         as_of=as_of,
     ).annotate(open_problems=Count("problems", filter=~Q(problems__status=ProblemStatus.RESOLVED)))
     awaiting_ids = {p.pk for p in focus["awaiting"]}
-    instructed = (
+    instructed = selectors.with_thread(
         Problem.objects.filter(project__in=selectors.contact_projects(request.user).values("pk"))
         .exclude(status=ProblemStatus.RESOLVED).exclude(pk__in=awaiting_ids)
         .select_related("project", "assigned_unit")
-        .prefetch_related("instructions__leader")
         .order_by("reply_by")
     )
     _mark_problems(focus["awaiting"], request.user, as_of)

@@ -5,7 +5,8 @@ from decimal import Decimal
 
 import pytest
 
-from projects.models import Currency, Problem, ProblemStatus, Project, Status
+from projects.models import Currency, Project, Status
+from projects.services import problem_reply
 from reports.models import PlatformTarget
 from tests.factories import LeaderFactory, PlatformFactory, ProblemFactory, ProjectFactory, UnitFactory
 
@@ -64,7 +65,7 @@ def rich_ledger(db):
     ProblemFactory(project=projects[1], raised_on=D(2026, 5, 1), description="用地指标未落实，需协调")
     ProblemFactory(project=projects[3], raised_on=D(2026, 6, 20), category="energy", description="能耗指标待审批")
     replied = ProblemFactory(project=projects[5], raised_on=D(2026, 4, 1), category="funding", description="资金缺口")
-    Problem.objects.filter(pk=replied.pk).update(status=ProblemStatus.REPLIED, replied_on=D(2026, 4, 5), reply="已对接银行")
+    problem_reply(problem=replied, reply="已对接银行", replied_on=D(2026, 4, 5))
     late = ProblemFactory(project=projects[7], raised_on=D(2026, 4, 1), category="approval", description="环评审批慢")
-    Problem.objects.filter(pk=late.pk).update(status=ProblemStatus.REPLIED, replied_on=D(2026, 4, 20), reply="已加快")
+    problem_reply(problem=late, reply="已加快", replied_on=D(2026, 4, 20))
     return {"leader": leader, "projects": Project.objects.all(), "units": units, "as_of": AS_OF}
