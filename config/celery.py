@@ -12,8 +12,10 @@ notifications/migrations/0002_defaults_and_schedules.py, all times Asia/Shanghai
 - notifications.tasks.remind_overdue_problems  daily 09:00, working days
 - notifications.tasks.escalate_overdue         daily 09:00 (nodes that turned red)
 - notifications.tasks.sweep_pending_notifications  every 5 minutes (the outbox sweep)
+- milestones.tasks.open_factor_problems        daily 09:00 (needs that fell 逾期未保障 open a problem;
+  created by milestones/migrations/0007_factor_problem_schedule.py)
 Each job is also a management command: send_weekly_alert, send_reminders, remind_problems,
-escalate_overdue, deliver_notifications.
+escalate_overdue, deliver_notifications, open_factor_problems.
 """
 
 import os

@@ -1,11 +1,12 @@
-"""Admin for the data that drives node dates: deadline rules and the holiday calendar (section 6)."""
+"""Admin for the data that drives node dates: deadline rules and the holiday calendar (section 6), and
+the 要素保障 rules and needs (section 11)."""
 
 from django.contrib import admin, messages
 
 from projects.models import local_today
 
-from . import workdays
-from .models import CalendarDay, DeadlineRule
+from . import factor_services, workdays
+from .models import CalendarDay, DeadlineRule, FactorNeed, FactorRule, FactorSecured
 
 
 @admin.register(CalendarDay)
@@ -39,3 +40,58 @@ class CalendarDayAdmin(admin.ModelAdmin):
 class DeadlineRuleAdmin(admin.ModelAdmin):
     list_display = ("node_type", "after", "months", "default_unit", "use_platform_unit")
     list_editable = ("months", "default_unit", "use_platform_unit")
+
+
+# --- 要素保障 (DOMAIN.md section 11) -------------------------------------------------------------
+
+
+@admin.register(FactorRule)
+class FactorRuleAdmin(admin.ModelAdmin):
+    list_display = ("factor_type", "default_unit")
+    list_editable = ("default_unit",)
+
+    def has_add_permission(self, request):
+        return False  # one row per type, created by the migration
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        moved = factor_services.rule_apply_unit(rule=obj)
+        messages.info(request, f"{obj.get_factor_type_display()}要素的 {moved} 项需求已改由「{obj.default_unit or '项目责任单位'}」负责")
+
+
+class FactorSecuredInline(admin.TabularInline):
+    """The evidence: shown, never edited or deleted here (a wrong record is offset by a new one)."""
+
+    model = FactorSecured
+    extra = 0
+    fields = ("secured_on", "amount", "document", "by", "at")
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(FactorNeed)
+class FactorNeedAdmin(admin.ModelAdmin):
+    list_display = ("project", "factor_type", "needed", "secured", "needed_by_set", "responsible_unit", "problem")
+    list_filter = ("factor_type", "responsible_unit")
+    search_fields = ("project__code", "project__name")
+    list_select_related = ("project", "responsible_unit", "problem")
+    # Amounts secured move only through dated records (the 要素保障 page or the API).
+    # The unit follows the type's rule (要素保障规则), as a node's follows its node rule.
+    readonly_fields = ("project", "factor_type", "secured", "responsible_unit", "problem_opened_for", "problem")
+    fields = ("project", "factor_type", "needed", "secured", "needed_by_set", "responsible_unit",
+              "problem_opened_for", "problem")
+    inlines = [FactorSecuredInline]
+
+    def has_add_permission(self, request):
+        return False  # stated on the 要素保障 page, through the API or the ledger
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        # A larger need or an earlier date can make it overdue now (section 11).
+        factor_services.open_overdue_problems(as_of=local_today(), projects=[obj.project_id])

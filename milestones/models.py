@@ -1,9 +1,10 @@
 """Key nodes (关键节点) and the data that drives their dates (DOMAIN.md sections 3 and 6)."""
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from projects.models import Project, Unit
+from projects.models import Problem, Project, Unit
 
 
 class NodeType(models.TextChoices):
@@ -96,3 +97,109 @@ class CalendarDay(models.Model):
 
     def __str__(self):
         return f"{self.date} {self.name} {'上班' if self.is_workday else '休息'}"
+
+
+# --- 要素保障: land, energy and funds for each project (DOMAIN.md section 11) ---------------------
+# They live beside the nodes because a need's default needed-by date *is* a node's planned date
+# (computed in the query, so it follows every change of the node without a sync step), and its
+# 预警 / 逾期未保障 are the same kind of deadline rule as a node's due soon / overdue.
+
+
+class FactorType(models.TextChoices):
+    LAND = "land", "土地"
+    ENERGY = "energy", "能耗"
+    FUNDS = "funds", "资金"
+
+
+FACTOR_ORDER = [FactorType.LAND, FactorType.ENERGY, FactorType.FUNDS]
+FACTOR_UNITS = {FactorType.LAND: "亩", FactorType.ENERGY: "吨标煤/年", FactorType.FUNDS: "万元"}
+# Section 11: the node whose planned date a need follows until its date is set by hand. A land need
+# of a project that needs no new land has no land node and follows the start node instead.
+FACTOR_NODES = {
+    FactorType.LAND: (NodeType.LAND, NodeType.START),
+    FactorType.ENERGY: (NodeType.PRODUCTION,),
+    FactorType.FUNDS: (NodeType.START,),
+}
+
+
+class FactorRule(models.Model):
+    """Who answers for a type of need by default (section 11); data so an administrator can change it."""
+
+    factor_type = models.CharField("要素类型", max_length=8, choices=FactorType.choices, unique=True)
+    default_unit = models.ForeignKey(
+        Unit, verbose_name="默认责任单位", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        help_text="未设置时由项目责任单位负责",
+    )
+
+    class Meta:
+        verbose_name = verbose_name_plural = "要素保障规则"
+        ordering = ["id"]
+
+    def __str__(self):
+        return f"{self.get_factor_type_display()}：{self.default_unit or '项目责任单位'}"
+
+
+class FactorNeed(models.Model):
+    """What a project needs of one factor, and how much of it is secured (section 11).
+
+    `secured` is the sum of the need's `FactorSecured` records, kept in the same transaction as each
+    record so the lists and totals are plain column arithmetic."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="factor_needs")
+    factor_type = models.CharField("要素类型", max_length=8, choices=FactorType.choices)
+    needed = models.DecimalField("需求量", max_digits=18, decimal_places=4)
+    secured = models.DecimalField("已保障量", max_digits=18, decimal_places=4, default=0)
+    # Set by hand; empty = the planned date of the node in FACTOR_NODES.
+    needed_by_set = models.DateField("需保障日期（手工设定）", null=True, blank=True)
+    responsible_unit = models.ForeignKey(
+        Unit, verbose_name="责任单位", null=True, blank=True, on_delete=models.PROTECT, related_name="factor_needs"
+    )
+    # The needed-by date for which the 逾期未保障 problem was opened: one problem per date.
+    problem_opened_for = models.DateField("已转问题的需保障日期", null=True, blank=True)
+    problem = models.ForeignKey(
+        Problem, verbose_name="协调问题", null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = verbose_name_plural = "要素需求"
+        ordering = ["project", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "factor_type"], name="factor_need_one_per_type"),
+            models.CheckConstraint(condition=Q(needed__gt=0), name="factor_need_needed_positive"),
+            models.CheckConstraint(condition=Q(secured__gte=0), name="factor_need_secured_not_negative"),
+        ]
+        indexes = [models.Index(fields=["responsible_unit", "factor_type"], name="factor_need_unit")]
+
+    def __str__(self):
+        return f"{self.project_id}·{self.get_factor_type_display()}"
+
+    @property
+    def measure(self):
+        return FACTOR_UNITS[self.factor_type]
+
+
+class FactorSecured(models.Model):
+    """One increase of a need's secured amount: who, when, how much, by what document. Rows are
+    only ever added (the evidence); a wrong one is offset by a correcting row with a negative amount."""
+
+    need = models.ForeignKey(FactorNeed, on_delete=models.PROTECT, related_name="records")
+    amount = models.DecimalField("保障量", max_digits=18, decimal_places=4)
+    secured_on = models.DateField("保障日期")
+    document = models.CharField("依据文件", max_length=200)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="登记人", null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    at = models.DateTimeField("登记时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "要素保障记录"
+        ordering = ["need", "secured_on", "id"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(amount=0), name="factor_secured_amount_not_zero"),
+            models.CheckConstraint(condition=~Q(document=""), name="factor_secured_document_given"),
+        ]
+
+    def __str__(self):
+        return f"{self.need} +{self.amount} {self.secured_on}"

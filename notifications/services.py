@@ -24,9 +24,11 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from milestones import factor_selectors, factor_services
 from milestones import selectors as node_selectors
 from milestones import workdays
-from milestones.models import Node, NodeType
+from milestones.factor_selectors import FactorStatus
+from milestones.models import FACTOR_UNITS, FactorType, Node, NodeType
 from milestones.selectors import DaysBetween
 from projects.models import (
     Leader,
@@ -579,6 +581,8 @@ def on_projects_changed(*, project_ids) -> None:
     cancel_stopped_project_messages(project_ids=project_ids)
     send_reminders(as_of=as_of, projects=project_ids)
     escalate_overdue(as_of=as_of, projects=project_ids)
+    # A moved node date can make a need 逾期未保障 (section 11): its problem opens now, not tomorrow.
+    factor_services.open_overdue_problems(as_of=as_of, projects=project_ids)
 
 
 # --- the weekly alert (section 6) ---------------------------------------------------------------
@@ -633,6 +637,25 @@ def _section(title: str, lines: list[str], empty: str = "无") -> str:
     return f"【{title}】（{len(lines)} 项）\n" + ("\n".join(lines) if lines else empty)
 
 
+def _factor_lines(as_of: datetime.date) -> dict[str, list[tuple[int | None, str]]]:
+    """Section 11: the 逾期未保障 and 预警 needs as (need's unit id, text line), keyed "overdue" and
+    "at_risk", most urgent first; one query, tuples rather than model instances (as _node_lines)."""
+    lines = {FactorStatus.OVERDUE: [], FactorStatus.AT_RISK: []}
+    rows = factor_selectors.urgent_needs(as_of=as_of).values_list(
+        "project__code", "project__name", "factor_type", "needed", "secured", "gap", "needed_by", "status", "days",
+        "responsible_unit_id", "responsible_unit__name",
+    )
+    for code, name, factor_type, needed, secured, gap, needed_by, status, days, unit_id, unit in rows:
+        measure = FACTOR_UNITS[factor_type]
+        state = f"逾期 {days} 天" if status == FactorStatus.OVERDUE else (f"还有 {-days} 天" if days else "今天到期")
+        lines[status].append((unit_id, (
+            f"- {code} {name}｜{FactorType(factor_type).label}｜需求 {needed.normalize():f}{measure}｜"
+            f"已保障 {secured.normalize():f}｜缺口 {gap.normalize():f}｜需保障 {needed_by:%Y-%m-%d}｜{state}｜"
+            f"{unit or '未指定'}"
+        )))
+    return lines
+
+
 def weekly_alert(*, as_of: datetime.date, dry_run: bool = False) -> dict:
     """Section 6: the weekly overdue alert, keyed by the week (Monday's date), so running it twice
     in one week sends nothing new.
@@ -641,7 +664,8 @@ def weekly_alert(*, as_of: datetime.date, dry_run: bool = False) -> dict:
       past their reply-by date or open for more than 14 days;
     - each contact leader: the overdue nodes of their projects and their open problems (unresolved,
       raised more than 14 days ago, or past the reply-by date);
-    - the investment center: everything, plus the summary by unit, with the bulletin PDF by e-mail.
+    - the investment center: everything, plus the summary by unit, with the bulletin PDF by e-mail;
+    - each unit and the center also get the 逾期未保障 and 预警 needs (section 11) the unit answers for.
 
     A fixed number of queries: the lists are each one query, grouped in Python.
     """
@@ -655,6 +679,7 @@ def weekly_alert(*, as_of: datetime.date, dry_run: bool = False) -> dict:
         .select_related("project", "project__contact_leader", "assigned_unit")
         .order_by("raised_on", "pk")
     )
+    factors = _factor_lines(as_of)
     by_unit = node_selectors.light_counts_by_unit(as_of=as_of)
     totals = {k: sum(r[k] for r in by_unit) for k in ("red", "yellow", "green", "overdue_nodes")}
     directory = Directory()
@@ -676,8 +701,13 @@ def weekly_alert(*, as_of: datetime.date, dry_run: bool = False) -> dict:
     for problem in problems:
         unit_problems[problem.assigned_unit_id].append(problem)
         leader_problems[problem.project.contact_leader_id].append(problem)
+    unit_factors = {key: defaultdict(list) for key in factors}
+    for key, items in factors.items():
+        for unit_id, line in items:
+            unit_factors[key][unit_id].append(line)
 
-    for unit_id in sorted({*unit_overdue, *unit_soon, *unit_problems} - {None},
+    for unit_id in sorted({*unit_overdue, *unit_soon, *unit_problems, *unit_factors[FactorStatus.OVERDUE],
+                           *unit_factors[FactorStatus.AT_RISK]} - {None},
                           key=lambda pk: (directory.units[pk].sort_order, directory.units[pk].name)):
         unit = directory.units[unit_id]
         if unit.is_investment_center:
@@ -687,6 +717,8 @@ def weekly_alert(*, as_of: datetime.date, dry_run: bool = False) -> dict:
             _section("逾期节点", unit_overdue[unit_id]),
             _section("14 天内到期节点", unit_soon[unit_id]),
             _section("待协调问题", [_problem_line(p, as_of) for p in unit_problems[unit_id]]),
+            _section("要素逾期未保障", unit_factors[FactorStatus.OVERDUE][unit_id]),
+            _section("30 天内需保障的要素（预警）", unit_factors[FactorStatus.AT_RISK][unit_id]),
         ])
         rows += rows_for_unit(Message(Kind.WEEKLY, reason, subject, body), unit, directory)
 
@@ -711,6 +743,8 @@ def weekly_alert(*, as_of: datetime.date, dry_run: bool = False) -> dict:
         _section("逾期节点清单", [line for _, _, line in overdue]),
         _section("14 天内到期节点", [line for _, _, line in due_soon]),
         _section("待协调问题", [_problem_line(p, as_of) for p in problems]),
+        _section("要素逾期未保障", [line for _, line in factors[FactorStatus.OVERDUE]]),
+        _section("30 天内需保障的要素（预警）", [line for _, line in factors[FactorStatus.AT_RISK]]),
     ])
     rows += rows_for_centers(
         Message(Kind.WEEKLY, reason, subject, center_body, attach_bulletin_as_of=as_of), directory
@@ -725,6 +759,8 @@ def weekly_alert(*, as_of: datetime.date, dry_run: bool = False) -> dict:
         "overdue_nodes": len(overdue),
         "due_soon_nodes": len(due_soon),
         "problems": len(problems),
+        "factor_overdue": len(factors[FactorStatus.OVERDUE]),
+        "factor_at_risk": len(factors[FactorStatus.AT_RISK]),
         "lights": {k: totals[k] for k in ("red", "yellow", "green")},
         "recipients": len(written.recipients),
         "notifications": len(rows),

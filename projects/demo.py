@@ -13,6 +13,7 @@ import openpyxl
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
+from milestones import factor_services
 from milestones.dates import add_months
 from projects import ledger, services
 from projects.models import Leader, Profile, Project, Role, Unit, local_today
@@ -310,6 +311,7 @@ def load_demo(*, today=None) -> DemoResult:
     projects = {p.name: p for p in Project.objects.filter(name__in=[p.name for p in PROJECTS])}
     _pause_and_stop(projects, events, today, admin)
     _problems(projects, leaders, today, admin)
+    _factor_needs(projects, today, admin)
     return result
 
 
@@ -371,3 +373,43 @@ def _problems(projects, leaders, today, user):
     for name, text in NOTES:
         project = projects[name]
         services.progress_note_add(project=project, text=text, user=user, unit=project.responsible_unit)
+
+
+# --- 要素保障 (DOMAIN.md section 11): needs in every status ----------------------------------------
+
+# (project, type, needed, [(amount secured, days ago, document)], needed-by set by hand in days from
+# today or None to follow the node). Statuses as loaded: see the comment on each line.
+FACTOR_NEEDS = [
+    ("华科精密液压件项目", "land", 100, [(40, 200, "嵊自然资规〔2026〕21号 用地预审")], None),  # 逾期未保障 (land node red)
+    ("华科精密液压件项目", "funds", 22000, [(8000, 90, "嵊财企〔2026〕5号 产业基金首期")], 45),  # 待保障
+    ("越医堂医用敷料项目", "land", 40, [(25, 150, "用地预审意见"), (15, 40, "嵊自然资规〔2026〕33号")], None),  # 已保障 exactly
+    ("尚厨智能嵌入式厨电项目", "land", 100, [(60, 30, "土地征收批复")], None),  # 预警 (land node due this fortnight)
+    ("嵊亚新能源汽车电驱总成项目", "land", 350, [(200, 60, "浙政土〔2026〕118号 农转用批复")], None),  # 逾期未保障
+    ("嵊亚新能源汽车电驱总成项目", "energy", 12000, [], None),  # 待保障 (follows production)
+    ("嵊亚新能源汽车电驱总成项目", "funds", 150000, [(150000, 100, "银团贷款合同")], None),  # 已保障
+    ("丝路领带数字化工厂改造项目", "land", 6, [], 20),  # no new land: a small plot for a warehouse; 预警
+    ("丝路领带数字化工厂改造项目", "funds", 2000, [(500, 60, "技改补助资金拨付通知")], None),  # follows start: 逾期未保障
+    ("嵊电高效节能电机技改项目", "energy", 800, [(300, 10, "节能审查意见")], None),  # 待保障 (follows production)
+    ("宁越汽车热管理系统项目", "land", 100, [(100, 140, "国有建设用地使用权出让合同")], None),  # 已保障
+    ("宁越汽车热管理系统项目", "funds", 8000, [(3000, 80, "项目贷款首笔放款")], None),  # 逾期未保障 (start node red)
+    ("汇川动力车规级功率模块项目", "energy", 6500, [(6500, 200, "嵊发改能评〔2025〕12号")], None),  # 已保障
+    ("嵊州风电齿轮箱智能制造项目", "energy", 3000, [(1000, 50, "能耗指标预分配")], 20),  # 预警 (set by hand)
+    ("氢途燃料电池电堆项目", "funds", 36000, [(10000, 120, "基金认缴协议")], None),  # follows the agreed start date
+    ("储源钠离子电池项目", "land", 300, [], None),  # 待保障 (land node half a year away)
+    ("储源钠离子电池项目", "energy", 20000, [], None),  # 待保障
+    ("越隆高纯石英砂项目", "land", 150, [(100, 300, "用地预审意见")], None),  # suspended: no status
+    ("剡溪智能集成灶智能工厂项目", "energy", 2000, [(2000, 900, "节能审查意见")], None),  # in production: no status
+]
+
+
+def _factor_needs(projects, today, user):
+    """Through the product's services; the needs still overdue once their records are in open their
+    problem, as the daily job would."""
+    for name, factor_type, needed, records, by_hand in FACTOR_NEEDS:
+        needed_by = today + datetime.timedelta(days=by_hand) if by_hand is not None else None
+        need = factor_services.need_write(project=projects[name], factor_type=factor_type, needed=needed,
+                                          needed_by=needed_by)
+        for amount, ago, document in records:
+            factor_services.need_record_secured(need=need, amount=amount, secured_on=_day(today, ago),
+                                                document=document, user=user, today=today)
+    factor_services.open_overdue_problems(as_of=today, projects=[projects[name].pk for name, *_ in FACTOR_NEEDS])

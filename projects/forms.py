@@ -8,7 +8,7 @@ import django_filters
 from django import forms
 from django.db.models import F, Q
 
-from milestones.models import NodeType
+from milestones.models import FactorType, NodeType
 
 from .models import (
     Cluster,
@@ -301,3 +301,27 @@ class InstructForm(forms.Form):
 
 class ResolveForm(forms.Form):
     resolution = forms.CharField(label="解决情况", widget=forms.Textarea(attrs={"rows": 3}))
+
+
+# --- 要素保障 (DOMAIN.md section 11) -------------------------------------------------------------
+
+
+class FactorNeedForm(forms.Form):
+    """The center states what a project needs (a second entry for the same type changes it)."""
+
+    code = forms.CharField(label="项目编号", max_length=32)
+    factor_type = forms.ChoiceField(label="要素类型", choices=FactorType.choices)
+    needed = forms.DecimalField(label="需求量", max_digits=18, decimal_places=4, min_value=0)
+    needed_by = forms.DateField(label="需保障日期", required=False, help_text="不填则跟随对应节点的计划日期",
+                                widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class FactorSecuredForm(forms.Form):
+    amount = forms.DecimalField(label="本次保障量", max_digits=18, decimal_places=4)
+    secured_on = forms.DateField(label="保障日期", widget=forms.DateInput(attrs={"type": "date"}))
+    document = forms.CharField(label="依据文件", max_length=200)
+
+
+class FactorNeededByForm(forms.Form):
+    needed_by = forms.DateField(label="需保障日期", required=False, help_text="清空则跟随对应节点的计划日期",
+                                widget=forms.DateInput(attrs={"type": "date"}))

@@ -27,3 +27,6 @@ DEADLINE_RULES = [
     ("statistics", "start", 1, "市统计局", False),
     ("production", "start", 18, "市经信局", False),
 ]
+
+# Section 11: the default responsible unit of each type of need (要素保障).
+FACTOR_RULES = [("land", "市自然资源局"), ("energy", "市发改局"), ("funds", "市财政局")]

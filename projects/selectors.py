@@ -131,6 +131,23 @@ def with_thread(problems: QuerySet[Problem]) -> QuerySet[Problem]:
     return problems.prefetch_related("instructions__leader", "replies__unit")
 
 
+def problem_thread(problem: Problem) -> list[dict]:
+    """What was said on a problem in the order it was said (section 7): each reply and each 批示 by
+    the day it was given, the 办结 last. Reads the prefetched rows of `with_thread`."""
+    from django.utils import timezone
+
+    said = [{"kind": "reply", "who": reply.unit or "单位", "on": reply.replied_on, "at": reply.at, "text": reply.text,
+             "pk": reply.pk} for reply in problem.replies.all()]
+    said += [{"kind": "instruction", "who": ins.leader, "on": timezone.localdate(ins.at), "at": ins.at,
+              "text": ins.text, "pk": ins.pk} for ins in problem.instructions.all()]
+    # By the day it happened (a reply may be recorded days later, dated when it was given), then
+    # by when it was entered.
+    said.sort(key=lambda event: (event["on"], event["at"], event["pk"]))
+    if problem.resolution:
+        said.append({"kind": "resolution", "who": "", "on": problem.resolved_on, "text": problem.resolution})
+    return said
+
+
 def visible_nodes(user, nodes):
     """A Node queryset (overdue, due soon …) narrowed to the user's projects. Unchanged for those who
     see every project, so their lists keep the plain indexed query."""
@@ -306,3 +323,35 @@ def can_instruct(user, problem: Problem | None = None) -> bool:
 
 def can_see_reports(user) -> bool:
     return user_role(user) in (Role.CENTER, Role.LEADER, Role.ADMIN)
+
+
+# --- 要素保障 (DOMAIN.md section 11) -------------------------------------------------------------
+
+
+def visible_factor_needs(user):
+    """Needs of the projects the user sees; a unit also sees the needs it is responsible for (the
+    energy quota is 发改局's business even on a project none of whose nodes it owns)."""
+    from milestones.models import FactorNeed
+
+    needs = FactorNeed.objects.all()
+    if sees_all_projects(user):
+        return needs
+    if user_role(user) == Role.UNIT and user.profile.unit_id is not None:
+        return needs.filter(
+            Q(project__in=visible_projects(user).values("pk")) | Q(responsible_unit_id=user.profile.unit_id)
+        )
+    return needs.none()
+
+
+def can_plan_needs(user) -> bool:
+    """State a project's needs and set a needed-by date by hand: the investment center."""
+    return is_center(user)
+
+
+def can_secure_need(user, need) -> bool:
+    """Record what was secured: the center, or the unit responsible for the need."""
+    if is_center(user):
+        return True
+    return user_role(user) == Role.UNIT and need.responsible_unit_id is not None and (
+        need.responsible_unit_id == user.profile.unit_id
+    )

@@ -4,17 +4,19 @@ from rest_framework.routers import SimpleRouter
 
 from accounts.api import ObtainTokenView, RevokeTokenView
 
-from . import api
-from .views import dashboard, inbox, ledger, problems, projects, reports
+from . import api, api_factors
+from .views import dashboard, factors, inbox, ledger, problems, projects, reports
 
 router = SimpleRouter()
 router.register("projects", api.ProjectViewSet, basename="api-project")
+router.register("factors", api_factors.FactorNeedViewSet, basename="api-factor")
 
 api_urls = [
     path("auth/token/", ObtainTokenView.as_view(), name="api_token"),
     path("auth/token/revoke/", RevokeTokenView.as_view(), name="api_token_revoke"),
     path("overdue/", api.OverdueView.as_view(), name="api_overdue"),
     path("reports/1330/", api.Report1330View.as_view(), name="api_report_1330"),
+    path("reports/factors/", api_factors.ReportFactorsView.as_view(), name="api_report_factors"),
     path("", include(router.urls)),
 ]
 
@@ -43,6 +45,10 @@ urlpatterns = [
     path("my/nodes/", projects.my_nodes, name="my_nodes"),
     path("problems/", problems.problem_list, name="problem_list"),
     path("problems/<int:pk>/<str:action>/", problems.problem_action, name="problem_action"),
+    path("factors/", factors.factor_list, name="factor_list"),
+    path("factors/needs/", factors.factor_need_set, name="factor_need_set"),
+    path("factors/<int:pk>/secured/", factors.factor_secure, name="factor_secure"),
+    path("factors/<int:pk>/needed-by/", factors.factor_needed_by, name="factor_needed_by"),
     path("inbox/", inbox.inbox, name="inbox"),
     path("inbox/read/", inbox.inbox_read, name="inbox_read_all"),
     path("inbox/<int:pk>/read/", inbox.inbox_read, name="inbox_read"),

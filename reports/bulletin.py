@@ -5,6 +5,7 @@ import datetime
 from reportlab.platypus import Spacer
 
 from . import selectors
+from .factors import factor_section
 from .pdf import (
     LIGHT_COLORS,
     cn_date,
@@ -87,7 +88,15 @@ def bulletin_story(data: dict) -> list:
          for i, r in enumerate(data["suspended"], start=1)],
         [0.06, 0.1, 0.2, 0.14, 0.11, 0.11, 0.1, 0.18], wrap=(2, 3, 4, 7),
     ))
+    story += factor_bulletin_section(data["factors"], number="九")
     story.append(Spacer(1, 8))
+    return story
+
+
+def factor_bulletin_section(report: dict, *, number: str) -> list:
+    """Section 11 in the bulletin: totals per type, then the 逾期未保障 and 预警 needs."""
+    story = heading(f"{number}、要素保障情况")
+    story += factor_section(report, numbered=("（一）", "（二）", "（三）"), separator="")
     return story
 
 

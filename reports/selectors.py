@@ -13,6 +13,7 @@ from decimal import Decimal
 from django.db.models import BooleanField, Count, ExpressionWrapper, F, Prefetch, Q
 from django.db.models.functions import Coalesce
 
+from milestones.factor_selectors import report_factors
 from milestones.models import NODE_ORDER, Node, NodeType
 from milestones.selectors import (
     annotate_light,
@@ -516,6 +517,7 @@ def bulletin_data(*, as_of: datetime.date) -> dict:
         "stale_problems": problem_rows(open_problems.filter(problem_stale_q(as_of)), as_of=as_of),
         "overdue_replies": problem_rows(open_problems.filter(problem_reply_overdue_q(as_of)).order_by("reply_by", "id"),
                                         as_of=as_of),
+        "factors": report_factors(as_of=as_of),  # section 11's 要素保障 section
         "suspended": [
             {"code": code, "name": name, "unit": unit or "（未指定单位）", "leader": leader, "suspended_on": since,
              "suspended_days": days, "suspended_from": Status(previous).label if previous else "", "reason": reason}

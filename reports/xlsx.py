@@ -10,7 +10,10 @@ from openpyxl import Workbook
 
 from projects.excel import AMOUNT_FORMAT, INTEGER_FORMAT, PERCENT_FORMAT, row_cells, setup_sheet, text_width
 
+from milestones.factor_selectors import report_factors
+
 from . import selectors
+from .factors import totals_rows
 from .pdf import LIGHT_LABELS
 
 WAN_FORMAT = {"万元": f'{AMOUNT_FORMAT}"万元"', "万美元": f'{AMOUNT_FORMAT}"万美元"'}
@@ -194,6 +197,7 @@ def bulletin_xlsx(*, as_of: datetime.date) -> bytes:
           r["reason"]] for r in data["suspended"]],
         widths=[12, 30, 18, 14, 12, 12, 12, 30],
     )
+    factor_sheets(workbook, data["factors"])
     return to_bytes(workbook)
 
 
@@ -221,4 +225,29 @@ def leader_report_xlsx(*, leader, as_of: datetime.date) -> bytes:
         widths=[12, 30, 8, 12, 10, 20],
     )
     problem_sheet(workbook, "待协调问题", data["problems"])
+    return to_bytes(workbook)
+
+
+# --- 要素保障 (DOMAIN.md section 11) ---------------------------------------------------------------
+
+
+def factor_sheets(workbook: Workbook, report: dict, *, prefix: str = "") -> None:
+    add_table(workbook, f"{prefix}要素汇总", ["要素", "单位", "需求量", "已保障", "缺口", "保障率"],
+              totals_rows(report["totals"]), widths=[10, 12, 16, 16, 16, 10],
+              formats={2: AMOUNT_FORMAT, 3: AMOUNT_FORMAT, 4: AMOUNT_FORMAT, 5: PERCENT_FORMAT})
+    for key, title, label in (("overdue", "逾期未保障", "逾期天数"), ("at_risk", "30天内需保障", "剩余天数")):
+        add_table(
+            workbook, f"{prefix}{title}",
+            ["项目编号", "项目名称", "要素", "单位", "需求量", "已保障", "缺口", "需保障日期", label, "责任单位"],
+            [[r["project"], r["name"], r["type_label"], r["measure"], r["needed"], r["secured"], r["gap"],
+              datetime.date.fromisoformat(r["needed_by"]), r["days"] if key == "overdue" else -r["days"],
+              r["responsible_unit"]] for r in report[key]],
+            widths=[12, 30, 8, 10, 14, 14, 14, 12, 10, 18],
+            formats={4: AMOUNT_FORMAT, 5: AMOUNT_FORMAT, 6: AMOUNT_FORMAT},
+        )
+
+
+def factors_xlsx(*, as_of: datetime.date) -> bytes:
+    workbook = new_workbook()
+    factor_sheets(workbook, report_factors(as_of=as_of))
     return to_bytes(workbook)

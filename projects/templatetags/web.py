@@ -14,6 +14,7 @@ NAV = [
     ("my_contacts", "我联系的项目", (Role.LEADER,)),
     ("my_nodes", "我的节点", (Role.UNIT,)),
     ("problem_list", "问题协调", None),
+    ("factor_list", "要素保障", None),
     ("reports", "报表", (Role.CENTER, Role.LEADER, Role.ADMIN)),
 ]
 
@@ -64,6 +65,12 @@ def money(project):
 
 
 @register.filter
+def thread(problem):
+    """A problem's replies, 批示 and 办结 in time order (projects.selectors.problem_thread)."""
+    return selectors.problem_thread(problem)
+
+
+@register.filter
 def pct(value):
     return f"{(value or 0) * 100:.1f}%"
 
@@ -93,3 +100,11 @@ def sort_link(context, field, label, descending=False):
     arrow = {field: " ↑", f"-{field}": " ↓"}.get(current, "")
     href = url_with(context, ordering=target, page=None)
     return format_html('<a href="{}">{}{}</a>', href, label, arrow)
+
+
+@register.filter
+def amount(value):
+    """A 要素保障 amount: thousands separators, at most 4 decimals, no trailing zeros (1,250.5)."""
+    if value is None or value == "":
+        return "—"
+    return f"{value:,.4f}".rstrip("0").rstrip(".")

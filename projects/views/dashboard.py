@@ -4,12 +4,14 @@ from django.db.models import F
 from django.shortcuts import render
 
 from milestones import selectors as node_selectors
+from milestones.factor_selectors import factor_totals
 from reports.selectors import progress_1330, time_progress
 
 from .. import selectors
 from ..models import ProblemStatus, Project, Role, local_today
 from ..permissions import role_required
 from .common import own_scope, scope_switch
+from .factors import type_cards
 
 CHART_W, CHART_H, PAD_L, PAD_B, PAD_T, PAD_R = 640, 240, 36, 28, 16, 12
 
@@ -87,6 +89,7 @@ def dashboard(request):
         context["open_problems"] = selectors.own_problems(user).exclude(status=ProblemStatus.RESOLVED).count()
     if selectors.user_role(user) == Role.LEADER:
         context["focus"] = leader_focus(user, as_of=as_of)
+    context["factor_cards"] = factor_cards(user)
     return render(request, "projects/dashboard.html", context)
 
 
@@ -118,3 +121,8 @@ def leader_focus(user, *, as_of) -> dict:
         selectors.awaiting_instruction(user).select_related("project", "assigned_unit").order_by("reply_by", "pk")
     )
     return {"flagged": list(flagged), "awaiting": list(awaiting)}
+
+
+def factor_cards(user) -> list[dict]:
+    """Section 11: per type, the total needed and secured over the active projects in the user's scope."""
+    return type_cards(factor_totals(needs=selectors.visible_factor_needs(user)))

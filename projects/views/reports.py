@@ -41,7 +41,7 @@ def reports_page(request):
 
 @role_required(selectors.can_see_reports)
 def report_download(request, report, fmt):
-    from reports import bulletin, pdf, xlsx
+    from reports import bulletin, factors, pdf, xlsx
 
     if fmt not in ("pdf", "xlsx"):
         raise Http404("无此格式")
@@ -54,6 +54,9 @@ def report_download(request, report, fmt):
     elif report == "bulletin":
         name = f"重大项目通报_{stamp}"
         content = (bulletin.bulletin_pdf if fmt == "pdf" else xlsx.bulletin_xlsx)(as_of=as_of)
+    elif report == "factors":
+        name = f"要素保障_截至{stamp}"
+        content = (factors.factors_pdf if fmt == "pdf" else xlsx.factors_xlsx)(as_of=as_of)
     elif report == "leader":
         leader = get_object_or_404(selectors.visible_leaders(request.user), pk=request.GET.get("leader") or 0)
         name = f"联系项目报告_{leader.name}_{stamp}"

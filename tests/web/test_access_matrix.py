@@ -20,6 +20,7 @@ from django.urls import URLResolver, get_resolver, reverse
 from rest_framework.test import APIClient
 
 from accounts.tokens import issue_token
+from milestones.models import FactorNeed, FactorType
 from notifications.models import Channel, Notification
 from projects.models import Role
 from tests.factories import LeaderFactory, ProblemFactory, ProjectFactory, UnitFactory, UserFactory
@@ -45,6 +46,7 @@ class World:
     problems: dict
     messages: dict  # side -> a notification in that side's unit user's inbox
     leaders: dict
+    needs: dict  # side -> the land need of that side's project, its unit responsible
 
     def side(self, role, scope):
         return SIDE[role] if scope in ("in", "-") else OTHER[SIDE[role]]
@@ -70,7 +72,7 @@ def world(db):
     for side, role in (("a", "leader_1"), ("b", "leader_2")):
         leaders[side].user = users[role]
         leaders[side].save()
-    projects, problems, messages = {}, {}, {}
+    projects, problems, messages, needs = {}, {}, {}, {}
     for side in ("a", "b"):
         code, name = CODES[side]
         # Signed this year, manufacturing, 20亿: in the 1330 and 10亿 lists; its land node is late.
@@ -85,7 +87,10 @@ def world(db):
             kind="reminder", channel=Channel.INBOX, reason=f"mx:{side}", recipient_key=f"mx:{side}",
             recipient=users[f"unit_{side}"], project=projects[side], subject=f"【节点到期提醒】{code} {name}",
             body=f"项目「{code} {name}」供地节点已逾期")
-    return World(users=users, projects=projects, problems=problems, messages=messages, leaders=leaders)
+        needs[side] = FactorNeed.objects.create(project=projects[side], factor_type=FactorType.LAND, needed=50,
+                                                responsible_unit=units[side])
+    return World(users=users, projects=projects, problems=problems, messages=messages, leaders=leaders,
+                 needs=needs)
 
 
 # --- the matrix ----------------------------------------------------------------------------------
@@ -148,6 +153,10 @@ def _message_path(w, role, scope):
     else:
         message = w.messages[w.side(role, scope)]
     return reverse("inbox_read", args=[message.pk])
+
+
+def _need_path(url_name):
+    return lambda w, role, scope: reverse(url_name, args=[w.needs[w.side(role, scope)].pk])
 
 
 def _leader_report(fmt):
@@ -232,6 +241,17 @@ CASES = [
          expect(200, unit=404), label="report_download-1330.xlsx"),
     Case("report_download", "read", "get", lambda w, r, s: reverse("report_download", args=["bulletin", "xlsx"]),
          expect(200, unit=404), label="report_download-bulletin.xlsx"),
+    # --- 要素保障 (factor needs) ---------------------------------------------------------------------
+    Case("factor_list", "read", "get", lambda w, r, s: reverse("factor_list"), ALL_READ),
+    Case("factor_need_set", "read", "get", lambda w, r, s: reverse("factor_need_set"), GET_ONLY_405),
+    Case("factor_need_set", "write", "post", lambda w, r, s: reverse("factor_need_set"), expect(404, center=302,
+         admin=302), data={"code": "MXA-0001", "factor_type": "land", "needed": "-1"}),
+    Case("factor_secure", "read", "get", _need_path("factor_secure"), GET_ONLY_405, scoped=True),
+    Case("factor_secure", "write", "post", _need_path("factor_secure"), expect(302, leader=404, out={"unit": 404}),
+         data={"amount": "0"}, scoped=True),
+    Case("factor_needed_by", "read", "get", _need_path("factor_needed_by"), GET_ONLY_405, scoped=True),
+    Case("factor_needed_by", "write", "post", _need_path("factor_needed_by"), expect(404, center=302, admin=302),
+         data={"needed_by": "not-a-date"}, scoped=True),
     # --- API ---------------------------------------------------------------------------------------
     Case("api_schema", "read", "get", lambda w, r, s: reverse("api_schema"), expect(200, anon=200), **API),
     Case("api_token", "read", "get", lambda w, r, s: reverse("api_token"), expect(405, anon=405), **API),
@@ -242,6 +262,23 @@ CASES = [
     Case("api_overdue", "read", "get", lambda w, r, s: reverse("api_overdue"), expect(200, anon=401), **API),
     Case("api_report_1330", "read", "get", lambda w, r, s: reverse("api_report_1330"),
          expect(200, unit=404, anon=401), **API),
+    Case("api_report_factors", "read", "get", lambda w, r, s: reverse("api_report_factors"),
+         expect(200, unit=404, anon=401), **API),
+    Case("api-factor-list", "read", "get", lambda w, r, s: reverse("api-factor-list"), expect(200, anon=401), **API),
+    Case("api-factor-list", "write", "post", lambda w, r, s: reverse("api-factor-list"),
+         expect(403, center=400, admin=400, anon=401), **API),
+    Case("api-factor-detail", "read", "get", _need_path("api-factor-detail"),
+         expect(200, anon=401, out={"unit": 404}), scoped=True, **API),
+    Case("api-factor-detail", "write", "patch", _need_path("api-factor-detail"), expect(405, anon=401),
+         data={"needed": "60"}, scoped=True, **API),
+    Case("api-factor-secured", "read", "get", _need_path("api-factor-secured"), expect(405, anon=401),
+         scoped=True, **API),
+    Case("api-factor-secured", "write", "post", _need_path("api-factor-secured"),
+         expect(400, leader=403, anon=401, out={"unit": 404}), scoped=True, **API),
+    Case("api-factor-needed-by", "read", "get", _need_path("api-factor-needed-by"), expect(405, anon=401),
+         scoped=True, **API),
+    Case("api-factor-needed-by", "write", "post", _need_path("api-factor-needed-by"),
+         expect(403, center=400, admin=400, anon=401, out={"unit": 404}), scoped=True, **API),
     Case("api-project-list", "read", "get", _search("api-project-list"), expect(200, anon=401), scoped=True,
          **API),
     Case("api-project-list", "write", "post", lambda w, r, s: reverse("api-project-list"),

@@ -1,0 +1,184 @@
+"""Benchmark report_factors (DOMAIN.md section 11) on PostgreSQL.
+
+    .venv/bin/python bench/factors.py [--projects 100000] [--reuse]
+
+Uses DATABASE_URL, or postgres://postgres@127.0.0.1:5432/bench_factors (created if missing). Migrates,
+fills the database with bulk_create (projects in every state, their nodes, a need of each type on
+most projects, secured amounts with their records; some needs overdue, some at risk, some with a date
+set by hand), then prints report_factors' JSON wall time and query count, first over a tenth of the
+projects and then over all of them. Floor: < 2 s at 100,000 projects, and the same number of queries
+(2) whatever the number of projects. Also times the page's query (the first 20 needs, most urgent
+first) and the daily open_overdue_problems scan when there is nothing new to open.
+"""
+
+import argparse
+import datetime
+import json
+import os
+import random
+import sys
+import time
+from decimal import Decimal
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/bench_factors")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+os.environ.setdefault("DEBUG", "1")
+
+from benchlib import ensure_database  # noqa: E402
+
+AS_OF = datetime.date(2026, 6, 30)
+STATUSES = ["signed", "land_acquired", "started", "in_statistics", "in_production", "suspended", "terminated"]
+WEIGHTS = [20, 15, 20, 15, 20, 5, 5]
+CHUNK = 10_000
+FLOOR_SECONDS = 2.0
+FLOOR_QUERIES = 2
+
+
+def setup_django():
+    import django
+
+    django.setup()
+
+
+def empty_tables():
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "TRUNCATE milestones_factorsecured, milestones_factorneed, milestones_node, projects_problem, "
+            "projects_instruction, projects_transitionlog, projects_progressnote, projects_project "
+            "RESTART IDENTITY CASCADE"
+        )
+
+
+def day(offset):
+    return AS_OF + datetime.timedelta(days=offset)
+
+
+def generate(*, total: int, start_index: int, rng: random.Random):
+    from milestones.models import FactorNeed, FactorSecured, Node
+    from projects.models import Project, Unit
+
+    units = list(Unit.objects.all())
+    rules = {"land": "市自然资源局", "energy": "市发改局", "funds": "市财政局"}
+    unit_by_name = {u.name: u for u in units}
+
+    for chunk_start in range(start_index, total, CHUNK):
+        projects = []
+        for index in range(chunk_start, min(total, chunk_start + CHUNK)):
+            status = rng.choices(STATUSES, WEIGHTS)[0]
+            needs_land = rng.random() < 0.8
+            projects.append(Project(
+                code=f"BF{index:06d}", name=f"要素基准项目{index:06d}", investor="基准测试投资有限公司",
+                total_investment=Decimal(20000), is_manufacturing=True, cluster="高端装备",
+                responsible_unit=rng.choice(units), needs_new_land=needs_land,
+                land_area=Decimal(50) if needs_land else None, signing_date=day(-rng.randint(30, 900)),
+                status=status, last_event_date=day(-10),
+            ))
+        Project.objects.bulk_create(projects, batch_size=2000)
+        nodes, needs = [], []
+        for project in projects:
+            for node_type in ("sign", "land", "start", "statistics", "production"):
+                if node_type == "land" and not project.needs_new_land:
+                    continue
+                # Mostly in the future; a few planned dates already past, a few within 30 days.
+                roll = rng.random()
+                offset = rng.randint(-200, -1) if roll < 0.05 else rng.randint(0, 30) if roll < 0.12 else \
+                    rng.randint(31, 900)
+                nodes.append(Node(project=project, node_type=node_type, planned_date=day(offset),
+                                  actual_date=project.signing_date if node_type == "sign" else None,
+                                  responsible_unit=project.responsible_unit))
+            for factor_type in ("land", "energy", "funds"):
+                if rng.random() < 0.3:
+                    continue
+                needed = Decimal(rng.choice([20, 80, 150, 3000, 12000, 50000]))
+                secured = needed if rng.random() < 0.35 else (needed * Decimal(rng.randint(0, 90)) / 100).quantize(
+                    Decimal("0.0001"))
+                needs.append(FactorNeed(
+                    project=project, factor_type=factor_type, needed=needed, secured=secured,
+                    needed_by_set=day(rng.randint(-60, 120)) if rng.random() < 0.1 else None,
+                    responsible_unit=unit_by_name[rules[factor_type]],
+                ))
+        Node.objects.bulk_create(nodes, batch_size=5000)
+        FactorNeed.objects.bulk_create(needs, batch_size=5000)
+        FactorSecured.objects.bulk_create(
+            [FactorSecured(need=need, amount=need.secured, secured_on=day(-rng.randint(1, 300)), document="基准文件")
+             for need in needs if need.secured], batch_size=5000)
+        print(f"  {min(total, chunk_start + CHUNK):,} projects", flush=True)
+
+
+def time_report():
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from milestones.factor_selectors import report_factors
+
+    report_factors(as_of=AS_OF)  # warm caches and connections, as a running server would be
+    timings = []
+    for _ in range(3):
+        with CaptureQueriesContext(connection) as captured:
+            started = time.perf_counter()
+            report = report_factors(as_of=AS_OF)
+            body = json.dumps(report, ensure_ascii=False)
+            timings.append(time.perf_counter() - started)
+    return min(timings), len(captured), report, len(body)
+
+
+def time_call(fn):
+    fn()
+    started = time.perf_counter()
+    result = fn()
+    return time.perf_counter() - started, result
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--projects", type=int, default=100_000)
+    parser.add_argument("--reuse", action="store_true", help="keep the data of a previous run with the same size")
+    args = parser.parse_args()
+    ensure_database(os.environ["DATABASE_URL"])
+    setup_django()
+    from django.core.management import call_command
+    from django.db import connection
+
+    from milestones.factor_selectors import urgent_needs
+    from milestones.factor_services import open_overdue_problems
+    from projects.models import Project
+
+    call_command("migrate", verbosity=0, skip_checks=True)
+    rng = random.Random(11)
+    small = None
+    if not (args.reuse and Project.objects.count() == args.projects):
+        empty_tables()
+        tenth = args.projects // 10
+        started = time.perf_counter()
+        print(f"generating {tenth:,} projects …", flush=True)
+        generate(total=tenth, start_index=0, rng=rng)
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+        small = time_report()
+        print(f"report_factors JSON over {tenth:,} projects: {small[0] * 1000:.0f} ms, {small[1]} queries")
+        print(f"generating up to {args.projects:,} projects …", flush=True)
+        generate(total=args.projects, start_index=tenth, rng=rng)
+        print(f"data generated in {time.perf_counter() - started:.0f} s")
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+    seconds, queries, report, size = time_report()
+    ok = seconds < FLOOR_SECONDS and queries == FLOOR_QUERIES and (small is None or small[1] == queries)
+    print(f"report_factors JSON over {Project.objects.count():,} projects: {seconds * 1000:.0f} ms, {queries} queries, "
+          f"{len(report['overdue']):,} overdue and {len(report['at_risk']):,} at-risk needs, {size / 1024:.0f} KiB JSON"
+          f" — floor < {FLOOR_SECONDS:.0f} s and {FLOOR_QUERIES} queries whatever the size: {'OK' if ok else 'MISSED'}")
+    page, _ = time_call(lambda: list(urgent_needs(as_of=AS_OF)[:20]))
+    print(f"the page's first 20 urgent needs: {page * 1000:.0f} ms")
+    open_overdue_problems(as_of=AS_OF)  # open them once; the timed run below finds nothing new
+    scan, opened = time_call(lambda: open_overdue_problems(as_of=AS_OF))
+    print(f"daily open_overdue_problems with nothing new to open: {scan * 1000:.0f} ms ({len(opened)} opened)")
+    if not ok:
+        raise SystemExit(1)
+
+
+if __name__ == "__main__":
+    main()
