@@ -214,6 +214,13 @@ CASES = [
     Case("problem_new", "write", "post", _project_path("problem_new"),
          expect(302, leader=404, out={"unit": 404}),
          data={"problem-category": "land", "problem-description": "矩阵测试问题"}, scoped=True),
+    # 达产复核 is for a project in production (ours are signed): refused to everyone, outside a unit's
+    # scope as absent.
+    Case("project_capacity_review", "read", "get", _project_path("project_capacity_review"), GET_ONLY_405,
+         scoped=True),
+    Case("project_capacity_review", "write", "post", _project_path("project_capacity_review"), expect(404),
+         data={"reviewed_on": "2026-06-30"}, scoped=True),
+    Case("compliance", "read", "get", lambda w, r, s: reverse("compliance"), ALL_READ),
     # --- my pages, problems, inbox -----------------------------------------------------------------
     Case("my_contacts", "read", "get", lambda w, r, s: reverse("my_contacts"), expect(404, leader=200)),
     Case("my_nodes", "read", "get", lambda w, r, s: reverse("my_nodes"), expect(404, unit=200)),
@@ -262,6 +269,12 @@ CASES = [
     Case("api_overdue", "read", "get", lambda w, r, s: reverse("api_overdue"), expect(200, anon=401), **API),
     Case("api_report_1330", "read", "get", lambda w, r, s: reverse("api_report_1330"),
          expect(200, unit=404, anon=401), **API),
+    Case("api_report_compliance", "read", "get", lambda w, r, s: reverse("api_report_compliance"),
+         expect(200, unit=404, anon=401), **API),
+    Case("api-project-capacity-review", "read", "get", _project_path("api-project-capacity-review"),
+         expect(405, anon=401), scoped=True, **API),
+    Case("api-project-capacity-review", "write", "post", _project_path("api-project-capacity-review"),
+         expect(403, anon=401, out={"unit": 404}), data={"reviewed_on": "2026-06-30"}, scoped=True, **API),
     Case("api_report_factors", "read", "get", lambda w, r, s: reverse("api_report_factors"),
          expect(200, unit=404, anon=401), **API),
     Case("api-factor-list", "read", "get", lambda w, r, s: reverse("api-factor-list"), expect(200, anon=401), **API),
