@@ -8,7 +8,6 @@ from django.db import migrations
 from django.db.models import Q
 
 DATE_MIN, DATE_MAX, NODE_DATE_MAX = datetime.date(1990, 1, 1), datetime.date(2100, 12, 31), datetime.date(2200, 12, 31)
-NODE_TYPES = ["sign", "land", "start", "statistics", "production"]
 
 
 def repair(apps, schema_editor):
@@ -18,7 +17,6 @@ def repair(apps, schema_editor):
     fixed += Node.objects.filter(Q(planned_date__lt=DATE_MIN) | Q(planned_date__gt=NODE_DATE_MAX)).update(
         planned_date=None, planned_is_agreed=False)
     fixed += Node.objects.filter(Q(actual_date__lt=DATE_MIN) | Q(actual_date__gt=DATE_MAX)).update(actual_date=None)
-    fixed += Node.objects.exclude(node_type__in=NODE_TYPES).delete()[0]
     if fixed:
         print(f"\n  repaired {fixed} node or deadline-rule rows")
 

@@ -139,6 +139,7 @@ def test_sample_empty_planned_dates_are_derived(sample_imported):
         "start": (D(2027, 2, 24), False),
         "statistics": (D(2027, 3, 24), False),
         "production": (D(2028, 8, 24), False),
+        "capacity": (D(2030, 8, 24), False),  # 24 months after production (section 10)
     }
     assert nodes["land"].responsible_unit.name == "市自然资源局"
     # No new land: no land node, and start follows sign (3 months after it).
@@ -191,10 +192,6 @@ REFUSALS = [
     ("sign guard", {"产业集群": None}, "第2行 签约日期: 签约前须填写：产业集群"),
     ("land guard", {"用地面积（亩）": None, "实际供地日期": "2026-04-01"},
      "第2行 实际供地日期: 供地前须填写大于 0 的用地面积（亩）"),
-    ("terminate a producing project", {"签约日期": "2024-03-01", "实际供地日期": "2024-06-01", "实际开工日期": "2024-09-01",
-                                       "实际入库日期": "2024-10-01", "实际投产日期": "2026-01-10",
-                                       "统计库项目代码": "33060000000001", "状态": "已终止"},
-     "第2行 状态: 项目当前为「已投产」，不能办理终止"),
     ("unknown leader", {"联系市领导": "副市长"}, "第2行 联系市领导: 系统中没有名为「副市长」的联系市领导"),
 ]
 
@@ -581,7 +578,8 @@ def test_export_query_count_is_constant(tmp_path):
 
 
 def test_module_headers_match_the_domain_contract():
-    assert len(HEADERS) == 26 and HEADERS[0] == "项目编号" and ledger.REQUIRED_HEADERS == ("项目编号", "项目名称", "投资方", "总投资")
+    # 26 headers of section 9 and the 7 optional ones of section 10 (计划达产日期 … 约定单位能耗).
+    assert len(HEADERS) == 33 and HEADERS[0] == "项目编号" and ledger.REQUIRED_HEADERS == ("项目编号", "项目名称", "投资方", "总投资")
 
 
 def test_a_row_without_status_signing_date_or_actual_dates_is_a_lead(tmp_path):

@@ -11,9 +11,9 @@ from decimal import Decimal
 import pytest
 from django.db import IntegrityError, models, transaction
 from django.urls import reverse
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from accounts.tokens import issue_token
 from milestones.models import Node
 from projects.models import Currency, Problem, Project, Status
 from tests.factories import ProjectFactory
@@ -26,8 +26,7 @@ CHINESE = "请"  # every refusal in this product asks the user to do something: 
 
 def api(user):
     client = APIClient()
-    token, _ = Token.objects.get_or_create(user=user)
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {issue_token(user)}")
     client.raise_request_exception = False
     return client
 
