@@ -787,8 +787,8 @@ def import_ledger(*, path_or_file, create_missing=False, dry_run=False, user=Non
     if result.errors:
         return result
     try:
-        _import_cells(cells, result, skipped_rows=skipped_rows, create_missing=create_missing, dry_run=dry_run,
-                      user=user, today=today, progress=progress)
+        _import_cells(cells, result, skipped_rows=skipped_rows, factor_sheets=factor_sheets,
+                      create_missing=create_missing, dry_run=dry_run, user=user, today=today, progress=progress)
     except OperationalError as exc:
         if not _waited_too_long(exc):
             raise
@@ -821,7 +821,7 @@ def _waited_too_long(exc: OperationalError) -> bool:
     return getattr(exc.__cause__, "sqlstate", None) == "55P03" or "database is locked" in str(exc)
 
 
-def _import_cells(cells, result, *, skipped_rows, create_missing, dry_run, user, today, progress):
+def _import_cells(cells, result, *, skipped_rows, factor_sheets, create_missing, dry_run, user, today, progress):
     with transaction.atomic(), audit_channel(AuditChannel.IMPORT, user=user):
         _one_import_at_a_time()
         existing = _lock_existing(cells)
