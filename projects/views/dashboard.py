@@ -5,7 +5,7 @@ from django.shortcuts import render
 
 from milestones import selectors as node_selectors
 from milestones.factor_selectors import factor_totals
-from reports.selectors import progress_1330
+from reports.selectors import progress_1330_counts
 
 from .. import selectors
 from ..models import ProblemStatus, Project, Role, local_today
@@ -59,7 +59,7 @@ def dashboard(request):
     user = request.user
     own = own_scope(request)
     visible = selectors.own_projects(user, as_of=as_of) if own else selectors.visible_projects(user)
-    progress = progress_1330(year=as_of.year, as_of=as_of)
+    progress = progress_1330_counts(year=as_of.year, as_of=as_of)
     overdue = node_selectors.overdue_nodes(as_of=as_of)
     due_soon = node_selectors.due_soon_nodes(as_of=as_of)
     if own:
@@ -85,7 +85,7 @@ def dashboard(request):
         .select_related("responsible_unit", "contact_leader")
         .order_by("-signing_date", "-id")[:8],
         # The card names the projects; the selector gives codes (the API's contract, section 9).
-        "names_1b": list(Project.objects.filter(code__in=progress["projects"].get("1b") or [])
+        "names_1b": list(Project.objects.filter(code__in=progress["projects_1b"])
                          .order_by("signing_date", "code").values_list("name", flat=True)),
         "scope": scope_switch(request, own=lambda: selectors.own_projects(user, as_of=as_of),
                               everything=lambda: selectors.visible_projects(user)),
