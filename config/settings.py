@@ -204,12 +204,23 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
 }
 
+
+
+def _not_the_embedded_brokers_hostname(record):
+    """The filesystem broker's URL has no host by design; kombu warns about that on every
+    connection ("No hostname was supplied"), which says nothing on the embedded setup."""
+    return REDIS_URL or not record.getMessage().startswith("No hostname was supplied")
+
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "filters": {"embedded_broker": {"()": "django.utils.log.CallbackFilter",
+                                    "callback": _not_the_embedded_brokers_hostname}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    "loggers": {"kombu.connection": {"filters": ["embedded_broker"]}},
 }
 
 # Issue 9: the new-deal form proposes the next free 项目编号 as {prefix}{year}-{seq}, e.g. SZ2026-034.

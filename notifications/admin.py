@@ -79,12 +79,35 @@ class TaskSelectWidget(beat_admin.TaskSelectWidget):
         return (("", "（请选择）"),) + tuple((task, task_label(task)) for _, task in super().tasks_as_choices()[1:])
 
 
+WEEKDAYS = {"1-5": "工作日（周一至周五）", "*": "每天"}
+
+
+def crontab_label(crontab) -> str:
+    """A schedule as an administrator says it ("每天 09:00"); cron_descriptor's zh_CN for the rest
+    (its Chinese is partial, so the common cases are spelled out here)."""
+    from cron_descriptor import Options, get_description
+
+    simple = crontab.day_of_month == crontab.month_of_year == "*" and crontab.day_of_week in WEEKDAYS
+    if simple and crontab.hour.isdigit() and crontab.minute.isdigit():
+        text = f"{WEEKDAYS[crontab.day_of_week]} {int(crontab.hour):02d}:{int(crontab.minute):02d}"
+    else:
+        options = Options()
+        options.locale_code, options.use_24hour_time_format = "zh_CN", True
+        expression = " ".join([crontab.minute, crontab.hour, crontab.day_of_month, crontab.month_of_year,
+                               crontab.day_of_week])
+        text = get_description(expression, options)
+    return f"{text}（{crontab.timezone}）" if str(crontab.timezone) != "Asia/Shanghai" else text
+
+
 class PeriodicTaskForm(beat_admin.PeriodicTaskForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["regtask"].widget = TaskSelectWidget()
         self.fields["regtask"].label = "任务（已注册）"
         self.fields["task"].label = "任务（自定义路径）"
+        self.fields["crontab"].label_from_instance = crontab_label
+        if self.instance.task in TASK_LABELS:
+            self.initial["regtask"] = self.instance.task
 
 
 admin.site.unregister(PeriodicTask)
@@ -108,17 +131,24 @@ class PeriodicTaskAdmin(beat_admin.PeriodicTaskAdmin):
     def task_name(self, obj):
         return task_label(obj.task)
 
+    change_form_template = "admin/notifications/periodictask_change_form.html"
+
     @admin.display(description="执行时间")
     def schedule(self, obj):
         if obj.crontab_id:
-            return f"每天 {int(obj.crontab.hour):02d}:{int(obj.crontab.minute):02d}" if (
-                obj.crontab.day_of_week == obj.crontab.day_of_month == obj.crontab.month_of_year == "*"
-                and obj.crontab.hour.isdigit() and obj.crontab.minute.isdigit()
-            ) else obj.crontab.human_readable
+            return crontab_label(obj.crontab)
         if obj.interval_id:
             return f"每 {obj.interval.every} {obj.interval.get_period_display()}"
         return str(obj.scheduler)
 
     @admin.display(description="执行时间说明")
     def crontab_translation(self, obj):
-        return obj.crontab.human_readable if obj.crontab_id else "—"
+        return crontab_label(obj.crontab) if obj.crontab_id else "—"
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        # The page's script shows the chosen schedule in words; django-celery-beat gives English.
+        from django_celery_beat.models import CrontabSchedule
+
+        extra_context = {**(extra_context or {}),
+                         "readable_crontabs": {c.pk: crontab_label(c) for c in CrontabSchedule.objects.all()}}
+        return admin.ModelAdmin.changeform_view(self, request, object_id, form_url, extra_context)

@@ -1,10 +1,11 @@
-"""Reads of the outbox for the in-app inbox (DOMAIN.md section 6: the inbox channel is always on)."""
+"""Reads of the outbox: the in-app inbox (DOMAIN.md section 6: the inbox channel is always on) and
+what is still waiting to be sent."""
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Min, Q, QuerySet
 
 from projects.models import Status
 
-from .models import Channel, Kind, Notification
+from .models import Channel, DeliveryStatus, Kind, Notification
 
 # Messages that only matter while their project is moving: once it is paused or terminated they
 # are history, not work (issue 9: 14 of the center's 20 unread escalations were about such projects).
@@ -15,6 +16,13 @@ STOPPED_STATUSES = (Status.SUSPENDED, Status.TERMINATED)
 def stopped_project_q() -> Q:
     """Reminders and escalations about a project now paused or terminated."""
     return Q(kind__in=FOLLOW_UP_KINDS, project__status__in=STOPPED_STATUSES)
+
+
+def waiting(*, now) -> dict:
+    """Pending rows not due yet at `now` (in their grace period after being written, or waiting
+    for a retry): how many, and when the first is due."""
+    return Notification.objects.filter(status=DeliveryStatus.PENDING, next_attempt_at__gt=now).aggregate(
+        count=Count("pk"), first_at=Min("next_attempt_at"))
 
 
 def inbox_for(user) -> QuerySet[Notification]:

@@ -10,7 +10,7 @@ Recipients (section 6):
   with that unit, role unit or center); a unit with no users yet gets one unit-level inbox row that
   every user of the unit sees; plus the unit's own mailbox and group-robot webhook when configured;
 - a leader: the inbox and e-mail of Leader.user; a leader without a login gets a leader-level inbox
-  row, shown to the account linked later;
+  row, shown to the account linked later; plus the leader's group-robot webhook when configured;
 - the investment center: the unit(s) with is_investment_center, as a unit.
 """
 
@@ -147,8 +147,12 @@ def rows_for_unit(message: Message, unit: Unit, directory: Directory) -> list[No
 
 def rows_for_leader(message: Message, leader: Leader) -> list[Notification]:
     if leader.user_id is not None and leader.user.is_active:
-        return _user_rows(message, leader.user, f"leader:{leader.pk}", leader=leader)
-    return [_row(message, Channel.INBOX, f"leader:{leader.pk}", leader=leader)]
+        rows = _user_rows(message, leader.user, f"leader:{leader.pk}", leader=leader)
+    else:
+        rows = [_row(message, Channel.INBOX, f"leader:{leader.pk}", leader=leader)]
+    if leader.webhook_url:
+        rows.append(_row(message, Channel.WEBHOOK, f"leader:{leader.pk}", leader=leader, address=leader.webhook_url))
+    return rows
 
 
 def rows_for_centers(message: Message, directory: Directory) -> list[Notification]:
@@ -259,7 +263,8 @@ def deliver(*, notification_id: int) -> Delivery:
     )
     if not claimed:
         return Delivery("skipped")
-    notification = Notification.objects.get(pk=notification_id)
+    # The owner comes along: a group robot's kind, 加签 secret and keyword are the owner's.
+    notification = Notification.objects.select_related("unit", "leader").get(pk=notification_id)
     try:
         channels.notify(notification)
     except Exception as exc:

@@ -35,19 +35,65 @@ from .selectors import state_transitions
 from .services import EditConflict, TransitionConflict, check_version, project_revert_last, project_transition
 
 
+class GroupRobotForm(forms.ModelForm):
+    """The 加签 secret is write-only: never rendered back, kept when the field is left empty,
+    removed only on request."""
+
+    # The robots' addresses are https; the explicit scheme also keeps Django 6's default change quiet.
+    webhook_url = forms.URLField(label="群机器人 Webhook", required=False, max_length=500, assume_scheme="https")
+    webhook_secret = forms.CharField(
+        label="加签密钥", required=False, strip=True, widget=forms.PasswordInput(render_value=False),
+        help_text="机器人安全设置为「加签」时填写（钉钉为 SEC 开头的密钥）。保存后不再显示；留空则保持原密钥不变",
+    )
+    clear_webhook_secret = forms.BooleanField(label="清除已保存的加签密钥", required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk and self.instance.webhook_secret:
+            self.fields["webhook_secret"].help_text = "已设置（不显示）。" + self.fields["webhook_secret"].help_text
+
+    def clean_webhook_secret(self):
+        secret = self.cleaned_data["webhook_secret"]
+        return secret or (self.instance.webhook_secret if self.instance.pk else "")
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("clear_webhook_secret"):
+            cleaned["webhook_secret"] = ""
+            self.instance.webhook_secret = ""
+        return cleaned
+
+
+ROBOT_FIELDSET = ("群机器人", {"fields": ["webhook_url", "webhook_kind", "webhook_secret", "clear_webhook_secret",
+                                       "webhook_keyword"]})
+
+
+class GroupRobotAdmin(admin.ModelAdmin):
+    form = GroupRobotForm
+
+    @admin.display(description="群机器人")
+    def robot(self, obj):
+        if not obj.webhook_url:
+            return "—"
+        security = "、".join(label for label, on in (("加签", obj.webhook_secret), ("关键词", obj.webhook_keyword)) if on)
+        return f"{obj.get_webhook_kind_display()}{f'（{security}）' if security else ''}"
+
+
 @admin.register(Unit)
-class UnitAdmin(admin.ModelAdmin):
-    list_display = ["name", "is_investment_center", "email", "webhook_url", "sort_order"]
+class UnitAdmin(GroupRobotAdmin):
+    list_display = ["name", "is_investment_center", "email", "robot", "sort_order"]
     list_editable = ["sort_order"]
     search_fields = ["name"]
+    fieldsets = [(None, {"fields": ["name", "is_investment_center", "email", "sort_order"]}), ROBOT_FIELDSET]
 
 
 @admin.register(Leader)
-class LeaderAdmin(admin.ModelAdmin):
-    list_display = ["name", "title", "user", "sort_order"]
+class LeaderAdmin(GroupRobotAdmin):
+    list_display = ["name", "title", "user", "robot", "sort_order"]
     list_editable = ["sort_order"]
     search_fields = ["name", "title"]
     autocomplete_fields = ["user"]
+    fieldsets = [(None, {"fields": ["name", "title", "user", "sort_order"]}), ROBOT_FIELDSET]
 
 
 @admin.register(Platform)

@@ -17,11 +17,18 @@ AREA_FORMAT = "#,##0.00"
 INTEGER_FORMAT = "#,##0"
 PERCENT_FORMAT = "0.0%"
 DATE_FORMAT = "yyyy-mm-dd"
+PAPER_A3, PAPER_A4 = 8, 9  # the sheet's paperSize codes (ECMA-376)
 
 HEADER_FONT = Font(bold=True, color="FFFFFF")
 HEADER_FILL = PatternFill("solid", fgColor="1F4E78")
 HEADER_ALIGNMENT = Alignment(horizontal="center", vertical="center", wrap_text=True)
 HEADER_BORDER = Border(bottom=Side(style="thin", color="999999"))
+TITLE_FONT = Font(bold=True, size=16)
+NOTE_FONT = Font(size=9, color="666666")
+DERIVED_FONT = Font(italic=True, color="808080")  # a value the system worked out, not one entered
+# Section 4's lights as a printed cell: a pale fill that still reads in black and white.
+LIGHT_FILLS = {"red": PatternFill("solid", fgColor="F4B6B6"), "yellow": PatternFill("solid", fgColor="FFE699"),
+               "green": PatternFill("solid", fgColor="C6E0B4")}
 
 # A spreadsheet program evaluates a cell typed as text when it starts with one of these
 # (CSV/formula injection); openpyxl itself turns any string starting with "=" into a formula.
@@ -36,7 +43,7 @@ def safe_text(value):
     return value
 
 
-def cell(ws, value, *, number_format=None, bold=False):
+def cell(ws, value, *, number_format=None, bold=False, font=None):
     """A cell for `ws.append`: text made safe, dates and amounts with their number format."""
     result = WriteOnlyCell(ws, value)
     if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
@@ -49,7 +56,37 @@ def cell(ws, value, *, number_format=None, bold=False):
         result.number_format = number_format
     if bold:
         result.font = Font(bold=True)
+    if font is not None:
+        result.font = font
     return result
+
+
+def title_cell(ws, text):
+    return cell(ws, text, font=TITLE_FONT)
+
+
+def note_cell(ws, text):
+    return cell(ws, text, font=NOTE_FONT)
+
+
+def light_cell(ws, text, light):
+    result = cell(ws, text)
+    result.fill = LIGHT_FILLS[light]
+    result.alignment = Alignment(horizontal="center")
+    return result
+
+
+def print_setup(ws, *, title, title_rows, paper=PAPER_A4, landscape=True):
+    """Page setup for a sheet people print: the paper, fitted to one page wide,
+    `title_rows` (e.g. "1:3") repeated on every page, page numbers in the footer."""
+    ws.page_setup.paperSize = paper
+    ws.page_setup.orientation = "landscape" if landscape else "portrait"
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0  # as many pages down as it takes
+    ws.print_title_rows = title_rows
+    ws.print_options.horizontalCentered = True
+    ws.oddFooter.center.text = f"{title}　第 &P 页，共 &N 页"
 
 
 def default_number_format(value):

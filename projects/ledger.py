@@ -10,6 +10,7 @@ cell is bad is anything written, with a handful of bulk queries inside one trans
 import copy
 import datetime
 import difflib
+import itertools
 import logging
 import re
 from dataclasses import dataclass, field
@@ -31,7 +32,7 @@ from milestones.services import (
     node_unit,
     rules_by_type,
 )
-from projects import excel
+from projects import excel, tables
 from projects.models import (
     AMOUNT_UNIT_LABEL,
     Channel,
@@ -83,6 +84,26 @@ HEADERS = [
 REQUIRED_HEADERS = (H_CODE, H_NAME, H_INVESTOR, H_AMOUNT)
 HEADER_ORDER = {header: index for index, header in enumerate(HEADERS)}
 
+# Columns the export adds for people to read; the import ignores them, as it ignores a 序号 column.
+H_CURRENT_STATUS, H_LIGHT, H_OVERDUE_DAYS = "当前状态", "红黄绿灯", "逾期天数"
+READ_ONLY_HEADERS = (H_CURRENT_STATUS, H_LIGHT, H_OVERDUE_DAYS)
+IGNORED_HEADERS = {"序号": "已忽略", **{h: "是导出时附带的只读列，已忽略" for h in READ_ONLY_HEADERS}}
+# The export marks a derived planned date (section 3) with this text in its number format, so it
+# prints as "2026-09-01（推算）" and the import keeps it derived.
+DERIVED_MARK = "推算"
+TOTAL_WORDS = ("合计", "小计", "总计")
+HEADER_SEARCH_ROWS = 20  # title and note rows above the header row
+_BRACKETS = str.maketrans("（）［］", "()[]")
+
+
+def header_key(text):
+    """Section 9: headers are compared without spaces or line breaks, full- and half-width brackets alike."""
+    return re.sub(r"\s+", "", str(text)).translate(_BRACKETS)
+
+
+HEADER_KEYS = {header_key(header): header for header in HEADERS}
+IGNORED_HEADER_KEYS = {header_key(header): note for header, note in IGNORED_HEADERS.items()}
+
 # Amounts are stored in 万 of their own currency; 亿 = 10,000 万 (section 5: no exchange rate).
 AMOUNT_UNITS = {
     "万元": (Currency.CNY, Decimal(1)),
@@ -96,7 +117,18 @@ YES_NO = {"是": True, "否": False}
 IMPORT_NOTE = "台账导入"
 REVERT_HINT = "台账落后于系统记录；如确需更正，请在系统中使用「撤销」后再导入"
 
-_DATE_TEXT = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
+# Section 9's text dates: YYYY-MM-DD, YYYY/M/D, YYYY.M.D, YYYY年M月D日, YYYYMMDD (a time of 0:00, as
+# other systems' CSV exports add, is dropped).
+_DATE_FORMS = (
+    re.compile(r"^(\d{4})([-/.])(\d{1,2})\2(\d{1,2})(?:\s+0{1,2}:00(?::00)?)?$"),
+    re.compile(r"^(\d{4})()年(\d{1,2})月(\d{1,2})日?$"),
+    re.compile(r"^(\d{4})()(\d{2})(\d{2})$"),
+)
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_DERIVED_SUFFIX = re.compile(r"\s*[(（]" + DERIVED_MARK + r"[)）]$")
+DATE_FORMS_TEXT = "Excel 日期或 YYYY-MM-DD、YYYY/M/D、YYYY.M.D、YYYY年M月D日、YYYYMMDD"
+# An amount with its unit (section 9): 6亿元, 8000万元, 1.2亿美元, 1,200万元.
+_AMOUNT_WITH_UNIT = re.compile(r"^([0-9][0-9,，]*(?:\.[0-9]+)?)\s*(" + "|".join(AMOUNT_UNITS) + ")$")
 _AMOUNT_STEP = Decimal("0.0001")
 _AREA_STEP = Decimal("0.01")
 
@@ -119,6 +151,9 @@ class ImportResult:
     created_units: list[str] = field(default_factory=list)
     created_leaders: list[str] = field(default_factory=list)
     created_platforms: list[str] = field(default_factory=list)
+    # What was skipped or interpreted (title and total rows, the sheet read, hidden or ignored
+    # columns, text dates, amounts with a unit), in file order, so the user can check it.
+    notes: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -127,7 +162,7 @@ class ImportResult:
     def summary(self) -> str:
         """The Chinese summary printed at the end of an import."""
         if self.errors:
-            return f"导入失败：共 {len(self.errors)} 处错误，未写入任何数据"
+            return "\n".join([f"导入失败：共 {len(self.errors)} 处错误，未写入任何数据", *self._notes_lines()])
         verb = "将" if self.dry_run else ""
         lines = [
             ("试运行（未写入任何数据）：" if self.dry_run else "导入完成：")
@@ -140,7 +175,10 @@ class ImportResult:
             lines.append(f"{verb}新建联系市领导：{'、'.join(self.created_leaders)}")
         if self.created_platforms:
             lines.append(f"{verb}新建所在平台：{'、'.join(self.created_platforms)}")
-        return "\n".join(lines)
+        return "\n".join([*lines, *self._notes_lines()])
+
+    def _notes_lines(self):
+        return ["已跳过或按规则读取的内容：", *self.notes] if self.notes else []
 
 
 # --- reading and checking cells -----------------------------------------------------------------
@@ -170,6 +208,8 @@ class _Row:
     stats_code: str = ""
     status: str | None = None  # None: derived from the actual dates
     remark: str = ""
+    derived_planned: set = field(default_factory=set)  # node types whose date the file marks 推算
+    notes: list = field(default_factory=list)  # (header, what was interpreted)
 
 
 def _max_length(name):
@@ -193,6 +233,8 @@ class _CellReader:
 
     def text(self, header, *, required=False):
         value = self.values.get(header)
+        if isinstance(value, tables.Marked):
+            value = value.value
         if value is None:
             text = ""
         elif isinstance(value, float) and value.is_integer():
@@ -208,20 +250,31 @@ class _CellReader:
             self.bad(header, f"不能超过 {limit} 个字")
         return text
 
+    def note(self, header, text):
+        self.row.notes.append((header, text))
+
     def number(self, header):
         value = self.values.get(header)
         if value is None or (isinstance(value, str) and not value.strip()):
             return None
         number = None
-        if not isinstance(value, (bool, datetime.date)):  # datetime is a date
+        if not isinstance(value, (bool, datetime.date, tables.Marked)):  # datetime is a date
             try:
-                number = Decimal(str(value).strip().replace(",", ""))
+                number = Decimal(str(value).strip().replace(",", "").replace("，", ""))
             except InvalidOperation:
                 pass
         if number is None or not number.is_finite():
             self.bad(header, f"应为数字，而不是「{value}」")
             return None
         return number
+
+    def amount(self, header):
+        """A number, or a number with its unit as a suffix (section 9): (number, unit label or "")."""
+        value = self.values.get(header)
+        match = _AMOUNT_WITH_UNIT.match(re.sub(r"\s+", "", value)) if isinstance(value, str) else None
+        if match is None:
+            return self.number(header), ""
+        return Decimal(match.group(1).replace(",", "").replace("，", "")), match.group(2)
 
     def choice(self, header, allowed, *, default="", reason=None):
         text = self.text(header)
@@ -238,25 +291,46 @@ class _CellReader:
         return default if text is None else YES_NO[text]
 
     def date(self, header):
+        """A date cell (section 9's forms); a value the file marks 推算 is returned as
+        `tables.Marked(date, DERIVED_MARK)`."""
         value = self.values.get(header)
+        marker = None
+        if isinstance(value, tables.Marked):
+            value, marker = value.value, value.marker
+        if isinstance(value, str):
+            text = value.strip()
+            if _DERIVED_SUFFIX.search(text):  # a CSV of the export keeps the mark as text
+                text, marker = _DERIVED_SUFFIX.sub("", text), DERIVED_MARK
+            value = text or None
+        day = self._date_value(header, value)
+        return tables.Marked(day, marker) if day is not None and marker else day
+
+    def _date_value(self, header, value):
         if value is None:
             return None
         if isinstance(value, datetime.datetime):
             return value.date()
         if isinstance(value, datetime.date):
             return value
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and float(value).is_integer():
+            value = str(int(value))  # 20250301 typed as a number
         text = str(value).strip()
-        if not text:
+        for form in _DATE_FORMS:
+            match = form.match(text)
+            if match:
+                break
+        else:
+            self.bad(header, f"「{text}」不是日期，应为 {DATE_FORMS_TEXT}")
             return None
-        match = _DATE_TEXT.match(text)
-        if not match:
-            self.bad(header, f"「{text}」不是日期，应为 Excel 日期或 YYYY-MM-DD")
-            return None
+        year, _, month, day = match.groups()
         try:
-            return datetime.date(*(int(part) for part in match.groups()))
+            result = datetime.date(int(year), int(month), int(day))
         except ValueError:
             self.bad(header, f"日期 {text} 不存在")
             return None
+        if not _ISO_DATE.match(text):
+            self.note(header, f"「{text}」按 {result.isoformat()} 读取")
+        return result
 
 
 def _parse_row(number, values) -> _Row:
@@ -266,9 +340,13 @@ def _parse_row(number, values) -> _Row:
     row.code = cells.text(H_CODE, required=True)
     row.name = cells.text(H_NAME, required=True)
     row.investor = cells.text(H_INVESTOR, required=True)
-    unit_label = cells.choice(H_AMOUNT_UNIT, list(AMOUNT_UNITS), default="万元")
-    row.currency, factor = AMOUNT_UNITS[unit_label]
-    amount = cells.number(H_AMOUNT)
+    unit_label = cells.choice(H_AMOUNT_UNIT, list(AMOUNT_UNITS))
+    amount, suffix = cells.amount(H_AMOUNT)
+    if suffix and unit_label and suffix != unit_label:
+        cells.bad(H_AMOUNT, f"金额带的单位「{suffix}」与计量单位「{unit_label}」不一致")
+    elif suffix:
+        cells.note(H_AMOUNT, f"「{cells.values[H_AMOUNT]}」按总投资 {amount}、计量单位「{suffix}」读取")
+    row.currency, factor = AMOUNT_UNITS[suffix or unit_label or "万元"]
     if amount is None:
         if not any(header == H_AMOUNT for header, _ in row.errors):
             cells.bad(H_AMOUNT, "必填，不能为空")
@@ -296,11 +374,14 @@ def _parse_row(number, values) -> _Row:
             cells.bad(H_LAND_AREA, "数额过大")
         else:
             row.land_area = area.quantize(_AREA_STEP)
-    row.signing_date = cells.date(H_SIGNING)
+    row.signing_date = _plain(cells.date(H_SIGNING))
     for node_type, header in PLANNED_HEADERS.items():
-        row.planned[node_type] = cells.date(header)
-    for node_type, header in ACTUAL_HEADERS.items():
         day = cells.date(header)
+        if isinstance(day, tables.Marked):
+            row.derived_planned.add(node_type)
+        row.planned[node_type] = _plain(day)
+    for node_type, header in ACTUAL_HEADERS.items():
+        day = _plain(cells.date(header))
         if day is not None:
             row.actual[node_type] = day
     row.stats_code = cells.text(H_STATS_CODE)
@@ -309,6 +390,10 @@ def _parse_row(number, values) -> _Row:
     row.remark = cells.text(H_REMARK)
     _check_row_rules(cells)
     return row
+
+
+def _plain(value):
+    return value.value if isinstance(value, tables.Marked) else value
 
 
 def _check_row_rules(cells):
@@ -328,55 +413,123 @@ def _check_row_rules(cells):
         cells.bad(ACTUAL_HEADERS[NodeType.STATISTICS], "填写了实际入库日期，必须同时填写统计库项目代码")
 
 
-def _read_workbook(path_or_file, result, progress):
-    """Yield (row number, {header: value}) for the first sheet; header problems go to `result`."""
+def _read_workbook(path_or_file, result, progress, skipped_rows):
+    """Yield (row number, {header: value}) for the data sheet: the first sheet with the required
+    headers (section 9). Title rows above its header row, total rows and empty rows are skipped;
+    what was found about the file goes to `result.notes`, the total rows to `skipped_rows` as
+    (row number, note), header problems to `result.errors`."""
     try:
-        workbook = openpyxl.load_workbook(path_or_file, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many types for a file that is not xlsx
-        logger.warning("ledger: cannot open workbook: %s", exc)
-        result.errors.append(f"无法读取文件（请上传 .xlsx 格式的台账）：{exc}")
+        table = tables.open_table(path_or_file, markers=(DERIVED_MARK,))
+    except tables.TableError as exc:
+        result.errors.append(str(exc))
         return
-    try:
-        sheet = workbook.worksheets[0]
-        rows = sheet.iter_rows(values_only=True)
-        header_row = next(rows, None)
-        columns = _check_headers(header_row, result)
-        if result.errors:
+    with table:
+        found = _find_header_row(table, result)
+        if found is None:
             return
-        total = (sheet.max_row - 1) if sheet.max_row else None
+        sheet, header_number, columns = found
         from tqdm import tqdm
 
-        for number, values in enumerate(tqdm(rows, total=total, disable=not progress, unit="行", desc="读取台账"),
-                                        start=2):
-            if values is None or all(v is None or (isinstance(v, str) and not v.strip()) for v in values):
+        rows = tqdm(sheet.rows(), total=sheet.max_row, disable=not progress, unit="行", desc="读取台账")
+        for number, values in enumerate(rows, start=1):
+            if number <= header_number or _is_empty(values):
+                continue
+            record = {header: values[index] if index < len(values) else None for index, header in columns}
+            total_word = _total_row_word(values, record)
+            if total_word:
+                skipped_rows.append((number, f"第{number}行为{total_word}行，已跳过"))
                 continue
             # Every column of the file, also where this row stops short: only an absent column is absent.
-            yield number, {header: values[index] if index < len(values) else None for index, header in columns}
-    finally:
-        workbook.close()
+            yield number, record
 
 
-def _check_headers(header_row, result):
-    """Section 9: Chinese headers, order free, unknown ones refused, the required ones present."""
+def _is_empty(values):
+    return values is None or all(v is None or (isinstance(v, str) and not v.strip()) for v in values)
+
+
+def _total_row_word(values, record):
+    """Section 9: a row whose 项目编号 is empty and whose first non-empty cell starts with 合计, 小计
+    or 总计 is a total row; returns that word, or "" for any other row."""
+    code = record.get(H_CODE)
+    if code is not None and str(code).strip():
+        return ""
+    first = next((v for v in values if v is not None and str(v).strip()), None)
+    text = re.sub(r"\s+", "", str(first)) if first is not None else ""
+    return next((word for word in TOTAL_WORDS if text.startswith(word)), "")
+
+
+def _find_header_row(table, result):
+    """The first sheet with a row that has every required header (looked for in the first
+    HEADER_SEARCH_ROWS rows of each sheet), as (sheet, row number, [(column index, header)]).
+    Without one, the problems of the most header-like row found are the errors."""
+    best = None  # (known headers, sheet, number, cells)
+    skipped = []
+    for sheet in table.sheets:
+        for number, values in enumerate(itertools.islice(sheet.rows(), HEADER_SEARCH_ROWS), start=1):
+            keys = {header_key(v) for v in values or () if v is not None}
+            known = len(keys & set(HEADER_KEYS))
+            if all(header_key(h) in keys for h in REQUIRED_HEADERS):
+                return _accept_header_row(table, sheet, number, values, skipped, result)
+            if known and (best is None or known > best[0]):
+                best = (known, sheet, number, values)
+        skipped.append(sheet)
+    if best is None:
+        where = "各工作表" if len(table.sheets) > 1 else "文件"
+        result.errors.append(f"{where}的前 {HEADER_SEARCH_ROWS} 行中没有找到台账表头（须有：{'、'.join(REQUIRED_HEADERS)}）")
+        return None
+    _, sheet, number, values = best
+    _check_headers(values, number, sheet, result)
+    return None
+
+
+def _accept_header_row(table, sheet, number, values, skipped, result):
+    if table.kind == "csv":
+        result.notes.append(f"按 {table.encoding} 编码读取 CSV 文件")
+    elif len(table.sheets) > 1 or skipped:
+        position = table.sheets.index(sheet) + 1
+        passed = "".join(f"；工作表「{other.name}」没有台账表头，未读取" for other in skipped)
+        result.notes.append(f"读取第{position}个工作表「{sheet.name}」{passed}")
+    if sheet.hidden:
+        result.notes.append(f"工作表「{sheet.name}」是隐藏的工作表")
+    for above, row_values in enumerate(itertools.islice(sheet.rows(), number - 1), start=1):
+        if not _is_empty(row_values):
+            result.notes.append(f"第{above}行为标题行，已跳过")
+    return sheet, number, _check_headers(values, number, sheet, result)
+
+
+def _check_headers(header_row, number, sheet, result):
+    """Section 9: Chinese headers, order free, unknown ones refused, the required ones present;
+    序号 and the export's read-only columns are ignored. Returns [(column index, header)]."""
     columns, seen = [], set()
     problems = []
     for index, value in enumerate(header_row or ()):
-        header = str(value).strip() if value is not None else ""
-        if not header:
+        written = re.sub(r"\s+", " ", str(value)).strip() if value is not None else ""
+        if not written:
             continue
-        if header not in HEADER_ORDER:
-            close = difflib.get_close_matches(header, HEADERS, n=3, cutoff=0.5)
+        where = f"第{tables.column_letter(index)}列「{written}」"
+        hidden = index in sheet.hidden_columns
+        key = header_key(written)
+        header = HEADER_KEYS.get(key)
+        if key in IGNORED_HEADER_KEYS:
+            ignored = IGNORED_HEADER_KEYS[key]
+            result.notes.append(f"{where}{'为隐藏列，' if hidden else ''}{ignored}")
+        elif header is None:
+            close = difflib.get_close_matches(key, HEADERS, n=3, cutoff=0.5)
             hint = f"，是否为：{'、'.join(close)}" if close else ""
-            problems.append((header, f"未知的表头{hint}"))
+            problems.append((written, f"未知的表头{'（隐藏列）' if hidden else ''}{hint}"))
         elif header in seen:
             problems.append((header, "表头重复"))
         else:
             seen.add(header)
             columns.append((index, header))
+            if written != header:
+                result.notes.append(f"{where}按「{header}」读取")
+            if hidden:
+                result.notes.append(f"{where}为隐藏列，其内容照常导入")
     for header in REQUIRED_HEADERS:
         if header not in seen:
             problems.append((header, "缺少必填列"))
-    result.errors.extend(f"第1行 {header}: {reason}" for header, reason in problems)
+    result.errors.extend(f"第{number}行 {header}: {reason}" for header, reason in problems)
     return columns
 
 
@@ -585,7 +738,8 @@ class _RowImport:
                     node.planned_date, node.planned_is_agreed = project.signing_date, False
                     node.actual_date = project.signing_date
             else:
-                agreed = row.planned.get(node_type)
+                # A date the file marks 推算 (the export's derived dates) stays derived.
+                agreed = None if node_type in row.derived_planned else row.planned.get(node_type)
                 node.planned_is_agreed = agreed is not None
                 if agreed is not None:
                     node.planned_date = agreed
@@ -594,6 +748,12 @@ class _RowImport:
         for node_type in [t for t in self.nodes if t not in wanted]:
             del self.nodes[node_type]
         derive_planned_dates(self.nodes, rules)
+        for node_type in row.derived_planned:
+            node, written = self.nodes.get(node_type), row.planned.get(node_type)
+            if node is not None and written and node.planned_date != written:
+                header = PLANNED_HEADERS[node_type]
+                row.notes.append((header, f"标为推算的 {written} 按规则重新推算为{_day(node.planned_date)}"
+                                          f"（如为约定日期，请去掉单元格的「推算」格式后填写）"))
 
 
 def _day(day):
@@ -609,7 +769,8 @@ def import_ledger(*, path_or_file, create_missing=False, dry_run=False, user=Non
     `第N行 <表头>: <原因>` line per bad cell and, when there is any, nothing was written."""
     today = today or local_today()
     result = ImportResult(dry_run=dry_run)
-    cells = list(_read_workbook(path_or_file, result, progress))
+    skipped_rows = []
+    cells = list(_read_workbook(path_or_file, result, progress, skipped_rows))
     if result.errors:
         return result
     with transaction.atomic(), audit_channel(AuditChannel.IMPORT, user=user):
@@ -624,6 +785,9 @@ def import_ledger(*, path_or_file, create_missing=False, dry_run=False, user=Non
             for row in rows for header, reason in row.errors
         )
         result.errors = [f"第{number}行 {header}: {reason}" for number, _, header, reason in errors]
+        row_notes = [*skipped_rows, *((row.number, f"第{row.number}行 {header}: {text}")
+                                      for row in rows for header, text in row.notes)]
+        result.notes.extend(text for _, text in sorted(row_notes, key=lambda note: note[0]))
         if result.errors or dry_run:
             # Units, leaders and platforms made for the check are undone with everything else.
             transaction.set_rollback(True)
@@ -778,31 +942,80 @@ def _notify(projects):
 
 # --- export -------------------------------------------------------------------------------------
 
-_COLUMN_WIDTHS = {H_CODE: 14, H_NAME: 36, H_INVESTOR: 30, H_REMARK: 30, H_UNIT: 18, H_PLATFORM: 14,
-                  H_LEADER: 18, H_STATS_CODE: 18}
+# The export is a document people print and hand around, and still the import's format: a title
+# and a note row above the header row (the import skips them), the read-only columns beside the
+# code and name, every planned date with the derived ones marked 推算 (they stay derived on import).
+EXPORT_HEADERS = [H_CODE, H_NAME, *READ_ONLY_HEADERS, *[h for h in HEADERS if h not in (H_CODE, H_NAME)]]
+EXPORT_TITLE = "嵊州市重大项目台账"
+EXPORT_NOTE = (f"说明：灰色并注明「{DERIVED_MARK}」的计划日期由系统按规则推算，导入时仍按推算处理；"
+               f"{'、'.join(READ_ONLY_HEADERS)}为只读列，导入时忽略；状态列只填在谈、已暂停、已终止，其余由实际日期决定。")
+EXPORT_HEADER_ROW = 3
+DERIVED_DATE_FORMAT = f'yyyy-mm-dd"（{DERIVED_MARK}）"'
+LIGHT_TEXT = {"red": "红灯", "yellow": "黄灯", "green": "绿灯"}
+# Narrow enough that the 29 columns stay legible on one A3 page width.
+_COLUMN_WIDTHS = {H_CODE: 14, H_NAME: 30, H_INVESTOR: 26, H_REMARK: 24, H_UNIT: 16, H_PLATFORM: 14,
+                  H_LEADER: 18, H_STATS_CODE: 16, H_CURRENT_STATUS: 8, H_LIGHT: 8, H_OVERDUE_DAYS: 8,
+                  H_MANUFACTURING: 6, H_NEEDS_LAND: 6, H_SOURCE: 6, H_AMOUNT_UNIT: 8,
+                  **{h: 17 for h in PLANNED_HEADERS.values()}}
+_EXPORT_FORMATS = {H_AMOUNT: excel.AMOUNT_FORMAT, H_LAND_AREA: excel.AREA_FORMAT, H_OVERDUE_DAYS: excel.INTEGER_FORMAT}
 
 
-def export_ledger(*, projects_queryset, stream) -> int:
-    """Write `projects_queryset` as a ledger workbook to `stream` in the import format, so that
-    export → import round-trips: amounts in 万元/万美元, real date cells, planned dates only where
-    agreed (derived ones stay derived), 状态 only for 在谈/已暂停/已终止. Three queries whatever
-    the number of projects. Returns the number of projects written."""
+def export_ledger(*, projects_queryset, stream, as_of=None) -> int:
+    """Write `projects_queryset` as the printable ledger to `stream`, in the import's format so
+    that export → import changes nothing: amounts in 万元/万美元, real date cells, derived planned
+    dates marked 推算, 状态 only for 在谈/已暂停/已终止 (the rest follows from the actual dates).
+    A3 landscape, fitted to the width, header rows repeated on each page, panes frozen. Three
+    queries whatever the number of projects. Returns the number of projects written."""
+    as_of = as_of or local_today()
     workbook = openpyxl.Workbook(write_only=True)
     sheet = workbook.create_sheet("项目台账")
-    excel.setup_sheet(sheet, HEADERS, widths=[_COLUMN_WIDTHS.get(h, excel.text_width(h, minimum=12))
-                                              for h in HEADERS])
-    formats = {HEADER_ORDER[H_AMOUNT]: excel.AMOUNT_FORMAT, HEADER_ORDER[H_LAND_AREA]: excel.AREA_FORMAT}
-    count = 0
+    excel.set_column_widths(sheet, [_COLUMN_WIDTHS.get(h, excel.text_width(h, minimum=10)) for h in EXPORT_HEADERS])
+    sheet.freeze_panes = f"C{EXPORT_HEADER_ROW + 1}"  # code and name stay in view
+    excel.print_setup(sheet, title=EXPORT_TITLE, title_rows=f"1:{EXPORT_HEADER_ROW}", paper=excel.PAPER_A3)
+    sheet.append([excel.title_cell(sheet, f"{EXPORT_TITLE}（截至 {as_of:%Y年%m月%d日}）")])
+    sheet.append([excel.note_cell(sheet, EXPORT_NOTE)])
+    last = openpyxl.utils.get_column_letter(len(EXPORT_HEADERS))
+    sheet.merged_cells.add(f"A1:{last}1")
+    sheet.merged_cells.add(f"A2:{last}2")
+    sheet.append(excel.header_cells(sheet, EXPORT_HEADERS))
     queryset = projects_queryset.select_related("platform", "responsible_unit", "contact_leader")
+    if "light" not in queryset.query.annotations:
+        from milestones.selectors import annotate_light
+
+        queryset = annotate_light(queryset, as_of=as_of)
+    count = 0
     # Not .iterator(): it would fetch the nodes once per chunk; 10,000 projects fit in memory.
     for project in queryset.prefetch_related("nodes"):
-        sheet.append(excel.row_cells(sheet, _export_row(project), formats))
+        sheet.append(_export_cells(sheet, project))
         count += 1
     workbook.save(stream)
     return count
 
 
+def _export_cells(sheet, project):
+    values = dict(zip(HEADERS, _export_row(project), strict=True))
+    values[H_CURRENT_STATUS] = Status(project.status).label
+    values[H_LIGHT] = LIGHT_TEXT.get(project.light)
+    values[H_OVERDUE_DAYS] = project.max_overdue_days
+    derived = {}
+    for node in project.nodes.all():
+        header = PLANNED_HEADERS.get(node.node_type)
+        if header and not node.planned_is_agreed and node.planned_date:
+            values[header] = derived[header] = node.planned_date
+    cells = []
+    for header in EXPORT_HEADERS:
+        if header in derived:
+            cells.append(excel.cell(sheet, derived[header], number_format=DERIVED_DATE_FORMAT, font=excel.DERIVED_FONT))
+        elif header == H_LIGHT and project.light:
+            cells.append(excel.light_cell(sheet, values[header], project.light))
+        else:
+            cells.append(excel.cell(sheet, values[header], number_format=_EXPORT_FORMATS.get(header)))
+    return cells
+
+
 def _export_row(project):
+    """The import's cells for `project`, in HEADERS order: what a re-import reads back unchanged
+    (derived planned dates are left out here, so a column missing from a file keeps them derived)."""
     nodes = {node.node_type: node for node in project.nodes.all()}
     sign = nodes.get(NodeType.SIGN)
     signing = project.signing_date

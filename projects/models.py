@@ -8,6 +8,7 @@ import datetime
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django_fsm import GET_STATE, ConcurrentTransitionMixin, FSMField, FSMModelMixin, transition
@@ -18,7 +19,57 @@ from audit.evidence import AppendOnlyModel, AppendOnlyQuerySet
 # --- Reference data ----------------------------------------------------------------------------
 
 
-class Unit(models.Model):
+class RobotKind(models.TextChoices):
+    """Group robots (section 6) take different JSON; the kind says which."""
+
+    DINGTALK = "dingtalk", "钉钉"
+    WECOM = "wecom", "企业微信"
+    FEISHU = "feishu", "飞书"
+
+
+# The robots' own hosts, to catch a WeCom address saved with the DingTalk kind.
+ROBOT_HOSTS = {
+    "oapi.dingtalk.com": RobotKind.DINGTALK,
+    "qyapi.weixin.qq.com": RobotKind.WECOM,
+    "open.feishu.cn": RobotKind.FEISHU,
+    "open.larksuite.com": RobotKind.FEISHU,
+}
+
+
+def robot_kind_of_url(url):
+    """The kind a webhook address belongs to by its host, or None for a host we do not know."""
+    from urllib.parse import urlsplit
+
+    return ROBOT_HOSTS.get((urlsplit(url).hostname or "").lower()) if url else None
+
+
+class GroupRobot(models.Model):
+    """A group robot (群机器人) that receives its owner's notifications: a unit's, the investment
+    center's (a unit) or a leader's. 加签 and 关键词 are the robots' two usual security settings."""
+
+    webhook_url = models.URLField("群机器人 Webhook", blank=True, max_length=500)
+    webhook_kind = models.CharField("机器人类型", max_length=16, choices=RobotKind.choices, default=RobotKind.DINGTALK)
+    webhook_secret = models.CharField(
+        "加签密钥", max_length=200, blank=True,
+        help_text="机器人安全设置为「加签」时填写（钉钉为 SEC 开头的密钥）；保存后不再显示",
+    )
+    webhook_keyword = models.CharField(
+        "自定义关键词", max_length=32, blank=True,
+        help_text="机器人安全设置为「自定义关键词」时填写其中一个；每条消息都会带上它",
+    )
+
+    class Meta:
+        abstract = True
+
+    def clean(self):
+        super().clean()
+        by_host = robot_kind_of_url(self.webhook_url)
+        if by_host and by_host != self.webhook_kind:
+            raise ValidationError({"webhook_kind": f"该地址是{RobotKind(by_host).label}机器人的地址，"
+                                                   f"请把机器人类型选为「{RobotKind(by_host).label}」"})
+
+
+class Unit(GroupRobot):
     """A responsible unit (责任单位)."""
 
     name = models.CharField("单位名称", max_length=64, unique=True)
@@ -26,7 +77,6 @@ class Unit(models.Model):
         "是否招商投资中心", default=False, help_text="招商中心接收全量清单与汇总"
     )
     email = models.EmailField("联系邮箱", blank=True)
-    webhook_url = models.URLField("群机器人 Webhook", blank=True, max_length=500)
     sort_order = models.PositiveIntegerField("排序", default=100)
 
     class Meta:
@@ -37,7 +87,7 @@ class Unit(models.Model):
         return self.name
 
 
-class Leader(models.Model):
+class Leader(GroupRobot):
     """A city leader (联系市领导); matched by name, which may be a title such as 常务副市长."""
 
     name = models.CharField("姓名或职务", max_length=64, unique=True)

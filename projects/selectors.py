@@ -131,6 +131,23 @@ def with_thread(problems: QuerySet[Problem]) -> QuerySet[Problem]:
     return problems.prefetch_related("instructions__leader", "replies__unit")
 
 
+def problem_thread(problem: Problem) -> list[dict]:
+    """What was said on a problem in the order it was said (section 7): each reply and each 批示 by
+    the day it was given, the 办结 last. Reads the prefetched rows of `with_thread`."""
+    from django.utils import timezone
+
+    said = [{"kind": "reply", "who": reply.unit or "单位", "on": reply.replied_on, "at": reply.at, "text": reply.text,
+             "pk": reply.pk} for reply in problem.replies.all()]
+    said += [{"kind": "instruction", "who": ins.leader, "on": timezone.localdate(ins.at), "at": ins.at,
+              "text": ins.text, "pk": ins.pk} for ins in problem.instructions.all()]
+    # By the day it happened (a reply may be recorded days later, dated when it was given), then
+    # by when it was entered.
+    said.sort(key=lambda event: (event["on"], event["at"], event["pk"]))
+    if problem.resolution:
+        said.append({"kind": "resolution", "who": "", "on": problem.resolved_on, "text": problem.resolution})
+    return said
+
+
 def visible_nodes(user, nodes):
     """A Node queryset (overdue, due soon …) narrowed to the user's projects. Unchanged for those who
     see every project, so their lists keep the plain indexed query."""

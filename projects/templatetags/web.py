@@ -65,6 +65,12 @@ def money(project):
 
 
 @register.filter
+def thread(problem):
+    """A problem's replies, 批示 and 办结 in time order (projects.selectors.problem_thread)."""
+    return selectors.problem_thread(problem)
+
+
+@register.filter
 def pct(value):
     return f"{(value or 0) * 100:.1f}%"
 

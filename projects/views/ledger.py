@@ -14,24 +14,22 @@ from .. import ledger_uploads, selectors
 from ..models import Project
 from ..permissions import role_required
 
-XLSX_MAGIC = b"PK\x03\x04"  # an .xlsx is a zip archive
+LEDGER_EXTENSIONS = (".xlsx", ".xls", ".csv")
 
 
 class LedgerUploadForm(forms.Form):
-    file = forms.FileField(label="台账文件（.xlsx）", widget=forms.ClearableFileInput(attrs={"accept": ".xlsx"}),
+    file = forms.FileField(label="台账文件（.xlsx、.xls 或 .csv）",
+                           widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.xls,.csv"}),
                            error_messages={"required": "请选择要上传的台账文件", "empty": "上传的文件是空的"})
     create_missing = forms.BooleanField(label="自动新建未知的责任单位和联系市领导（所在平台总是自动新建）", required=False)
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
-        if not upload.name.lower().endswith(".xlsx"):
-            raise forms.ValidationError("请上传 .xlsx 格式的台账文件")
-        content = upload.read()
-        if not content.startswith(XLSX_MAGIC):
-            # openpyxl would say "File is not a zip file": a user deserves the reason in Chinese.
-            raise forms.ValidationError("文件内容不是 .xlsx 表格（可能是改了扩展名的 .xls 或其他文件），"
-                                        "请在 Excel 中“另存为 .xlsx”后再上传")
-        return content
+        if not upload.name.lower().endswith(LEDGER_EXTENSIONS):
+            raise forms.ValidationError("请上传 .xlsx、.xls 或 .csv 格式的台账文件")
+        # What the content is (an .xls saved under .xlsx by WPS, a CSV) the import tells from its
+        # bytes, and says in Chinese when it cannot read it.
+        return upload.read()
 
 
 class ConfirmForm(forms.Form):

@@ -13,7 +13,6 @@ from django.db import IntegrityError, transaction
 from milestones import factor_services
 from milestones.factor_selectors import FactorStatus, annotate_needs, factor_totals, report_factors
 from milestones.models import FactorNeed, FactorRule, FactorSecured
-from notifications.models import Notification
 from projects.models import Problem, Status, Unit
 from projects.services import project_update
 from tests.factories import ProjectFactory, UnitFactory
@@ -274,10 +273,14 @@ def test_a_secured_or_inactive_need_opens_no_problem():
 def test_open_factor_problems_command_is_idempotent(capsys):
     from django.core.management import call_command
 
+    from audit.evidence import purge_allowed
+    from notifications.models import Notification
+
     need("land", planned={"land": days(-3)})
-    # The problem's notifications protect it (issue 8's trail); they go first.
-    Notification.objects.filter(problem__isnull=False).delete()
-    Problem.objects.all().delete()
+    # The problem's notifications protect it (and are evidence): the test lifts both to start over.
+    with purge_allowed(Notification):
+        Notification.objects.filter(problem__isnull=False).delete()
+        Problem.objects.all().delete()
     FactorNeed.objects.update(problem_opened_for=None)
     call_command("open_factor_problems", "--as-of", AS_OF.isoformat())
     call_command("open_factor_problems", "--as-of", AS_OF.isoformat())

@@ -60,6 +60,7 @@ def center_user(center_unit):
 class _Robot(BaseHTTPRequestHandler):
     def do_POST(self):
         body = self.rfile.read(int(self.headers["Content-Length"]))
+        self.server.requests.append((self.path, body))
         self.server.received.append(json.loads(body))
         status, answer = self.server.answers.pop(0) if self.server.answers else (200, {"errcode": 0})
         payload = json.dumps(answer).encode()
@@ -75,10 +76,10 @@ class _Robot(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def robot():
-    """A local DingTalk-style group robot: `.url`, `.received` (JSON bodies), `.answers` to queue
-    (status, json) replies; the default answer is success."""
+    """A local DingTalk-style group robot: `.url`, `.received` (JSON bodies), `.requests` (path with
+    query and body bytes, as sent), `.answers` to queue (status, json) replies; the default answer is success."""
     server = HTTPServer(("127.0.0.1", 0), _Robot)
-    server.received, server.answers = [], []
+    server.received, server.answers, server.requests = [], [], []
     server.url = f"http://127.0.0.1:{server.server_port}/robot/send?access_token=t"
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

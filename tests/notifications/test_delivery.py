@@ -109,14 +109,16 @@ def test_a_long_webhook_message_is_cut_with_a_pointer_to_the_system(robot):
     assert len(text) < 2000 and text.endswith("完整清单请登录系统查看）")
 
 
-def test_a_long_chinese_webhook_message_fits_wecoms_4096_bytes(robot):
+def test_a_long_chinese_webhook_message_fits_wecoms_4096_bytes(robot, land_unit):
     # 1,500 Chinese characters are about 4,500 bytes of UTF-8: over WeCom's markdown limit.
-    row = outbox_row(channel=Channel.WEBHOOK, address=robot.url)
+    land_unit.webhook_url, land_unit.webhook_kind = robot.url, "wecom"
+    land_unit.save()
+    row = outbox_row(channel=Channel.WEBHOOK, address=robot.url, unit=land_unit)
     line = "- 嵊州某新能源汽车零部件产业园项目｜供地｜逾期四十五天（红灯）｜市自然资源局"
     Notification.objects.filter(pk=row.pk).update(body="\n".join([line] * 200))
     deliver(notification_id=row.pk)
     markdown = robot.received[0]["markdown"]
-    assert len(markdown["content"].encode()) <= 4096 and len(markdown["text"].encode()) <= 4096
+    assert len(markdown["content"].encode()) <= 4096
     assert markdown["content"].endswith("完整清单请登录系统查看）")
     assert markdown["content"].count(line) >= 30  # cut near the limit (about 115 bytes a line), at a line end
 
@@ -198,3 +200,49 @@ def test_the_admin_retry_action_puts_failed_rows_back_but_leaves_inbox_rows(admi
     inbox.refresh_from_db()
     assert (failed.status, failed.attempts) == (DeliveryStatus.PENDING, 0)
     assert inbox.status == DeliveryStatus.SENT
+
+
+def test_the_deliver_command_says_how_many_wait_and_when_they_go():
+    """Issue 10: right after an alert the rows are in their grace period: the command says so."""
+    import io
+
+    from django.core.management import call_command
+
+    rows = [services._row(Message(Kind.REMINDER, f"reminder:{i}", "标题", "正文"), Channel.EMAIL, "unit:test",
+                          address="unit@example.com") for i in range(3)]
+    Notification.objects.bulk_create(rows)
+    first = min(row.next_attempt_at for row in rows)
+    out = io.StringIO()
+    call_command("deliver_notifications", stdout=out)
+    text = out.getvalue()
+    assert text.startswith("没有到期待发送的消息\n另有 3 条等待发送，最早一条将于 ")
+    assert f"{timezone.localtime(first):%Y-%m-%d %H:%M:%S}" in text and "--all" in text
+    assert mail.outbox == []
+
+
+def test_the_deliver_command_with_all_sends_the_rows_in_their_grace_period():
+    import io
+
+    from django.core.management import call_command
+
+    outbox_row()
+    out = io.StringIO()
+    call_command("deliver_notifications", "--all", stdout=out)
+    assert out.getvalue() == "已发送 1 条\n" and len(mail.outbox) == 1
+
+
+def test_kombus_no_hostname_warning_is_hidden_only_on_the_embedded_broker(monkeypatch):
+    """The filesystem broker has no host by design; with Redis the warning would mean something."""
+    import logging
+
+    from config import settings as config
+
+    record = logging.LogRecord("kombu.connection", logging.WARNING, "", 0,
+                               "No hostname was supplied. Reverting to default 'localhost'", None, None)
+    monkeypatch.setattr(config, "REDIS_URL", "")
+    assert not config._not_the_embedded_brokers_hostname(record)
+    monkeypatch.setattr(config, "REDIS_URL", "redis://127.0.0.1:6379/0")
+    assert config._not_the_embedded_brokers_hostname(record)
+    other = logging.LogRecord("kombu.connection", logging.WARNING, "", 0, "Connection refused", None, None)
+    monkeypatch.setattr(config, "REDIS_URL", "")
+    assert config._not_the_embedded_brokers_hostname(other)

@@ -63,3 +63,57 @@ def test_the_history_cannot_be_edited_in_the_admin(admin_client):
     response = admin_client.post(reverse("admin:projects_transitionlog_change", args=[log.pk]), {"note": "改"})
     log.refresh_from_db()
     assert log.note == "" and response.status_code in (200, 403)
+
+
+# --- group robots (issue 10): the 加签 secret is stored, never shown again -----------------------
+
+ROBOT_URL = "https://oapi.dingtalk.com/robot/send?access_token=abc"
+
+
+def unit_form(unit, **changes):
+    data = {"name": unit.name, "email": "", "sort_order": unit.sort_order, "webhook_url": ROBOT_URL,
+            "webhook_kind": "dingtalk", "webhook_secret": "", "webhook_keyword": ""}
+    data.update(changes)
+    return data
+
+
+def test_the_robots_secret_is_saved_but_never_shown_again(admin_client):
+    from projects.models import Unit
+
+    unit = Unit.objects.get(name="市经信局")
+    url = reverse("admin:projects_unit_change", args=[unit.pk])
+    response = admin_client.post(url, unit_form(unit, webhook_secret="SECabc123", webhook_keyword="重大项目"))
+    assert response.status_code == 302
+    unit.refresh_from_db()
+    assert (unit.webhook_secret, unit.webhook_keyword) == ("SECabc123", "重大项目")
+    page = admin_client.get(url).content.decode()
+    assert "SECabc123" not in page and "已设置（不显示）" in page
+    listing = admin_client.get(reverse("admin:projects_unit_changelist")).content.decode()
+    assert "SECabc123" not in listing and "钉钉（加签、关键词）" in listing
+
+
+def test_saving_the_unit_without_typing_the_secret_keeps_it_and_clearing_removes_it(admin_client):
+    from projects.models import Unit
+
+    unit = Unit.objects.get(name="市经信局")
+    Unit.objects.filter(pk=unit.pk).update(webhook_url=ROBOT_URL, webhook_secret="SECabc123")
+    url = reverse("admin:projects_unit_change", args=[unit.pk])
+    assert admin_client.post(url, unit_form(unit, email="jxj@example.com")).status_code == 302
+    unit.refresh_from_db()
+    assert (unit.email, unit.webhook_secret) == ("jxj@example.com", "SECabc123")
+    assert admin_client.post(url, unit_form(unit, clear_webhook_secret="on")).status_code == 302
+    unit.refresh_from_db()
+    assert unit.webhook_secret == ""
+
+
+def test_a_leader_can_have_a_robot_in_the_admin(admin_client):
+    from projects.models import Leader
+
+    leader = Leader.objects.create(name="市长")
+    url = reverse("admin:projects_leader_change", args=[leader.pk])
+    data = {"name": "市长", "title": "", "user": "", "sort_order": 100, "webhook_url":
+            "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=k", "webhook_kind": "wecom", "webhook_secret": "",
+            "webhook_keyword": ""}
+    assert admin_client.post(url, data).status_code == 302
+    leader.refresh_from_db()
+    assert leader.webhook_kind == "wecom"

@@ -30,8 +30,11 @@ def test_the_schedule_form_is_chinese(admin_client):
     task = PeriodicTask.objects.get(name="每周逾期预警")
     body = admin_client.get(reverse("admin:django_celery_beat_periodictask_change", args=[task.pk])).content.decode()
     assert "任务（已注册）" in body and "执行选项" in body and "每周逾期预警（每周第一个工作日发送）" in body
-    for english in ("Execution Options", "Task (registered)", "Task (custom)", ">Arguments<"):
+    for english in ("Execution Options", "Task (registered)", "Task (custom)", ">Arguments<", "Translation:",
+                    "At 09:00 AM"):
         assert english not in body
+    assert '<option value="notifications.tasks.weekly_alert" selected>' in body
+    assert ">每天 09:00</option>" in body
 
 
 def test_a_users_role_and_unit_are_set_on_the_user_page(admin_client):

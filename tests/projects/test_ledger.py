@@ -4,6 +4,8 @@ planned dates of section 3) and export (round-trips with the import)."""
 import datetime
 import io
 import re
+import shutil
+import subprocess
 from decimal import Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -24,7 +26,7 @@ from projects.models import Currency, Leader, Platform, Project, Status, Transit
 
 pytestmark = pytest.mark.django_db
 
-SAMPLE = Path(__file__).resolve().parents[2].parent / "shared/data/sample_ledger.xlsx"
+SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample_ledger.xlsx"
 D = datetime.date
 TODAY = D(2026, 11, 25)
 
@@ -64,7 +66,7 @@ def nothing_written():
     return Project.objects.count() == 0 and TransitionLog.objects.count() == 0 and Node.objects.count() == 0
 
 
-# --- the shared sample --------------------------------------------------------------------------
+# --- the sample ledger (tests/data/sample_ledger.xlsx) -----------------------------------------
 
 
 @pytest.fixture
@@ -160,7 +162,10 @@ REFUSALS = [
     ("zero amount", {"总投资": 0}, "第2行 总投资: 必须大于 0"),
     ("amount not a number", {"总投资": "两亿"}, "第2行 总投资: 应为数字"),
     ("impossible date", {"签约日期": "2025-02-30"}, "第2行 签约日期: 日期 2025-02-30 不存在"),
-    ("date text", {"签约日期": "2025年3月1日"}, "第2行 签约日期: 「2025年3月1日」不是日期"),
+    ("date text", {"签约日期": "明年3月"}, "第2行 签约日期: 「明年3月」不是日期，应为 Excel 日期或 YYYY-MM-DD、YYYY/M/D"),
+    ("impossible compact date", {"签约日期": "20250230"}, "第2行 签约日期: 日期 20250230 不存在"),
+    ("amount unit disagrees", {"总投资": "6亿元", "计量单位": "万美元"},
+     "第2行 总投资: 金额带的单位「亿元」与计量单位「万美元」不一致"),
     ("start before land", {"实际供地日期": "2026-06-01", "实际开工日期": "2026-05-01"},
      "第2行 实际开工日期: 开工日期 2026-05-01 不能早于上一节点日期 2026-06-01"),
     ("land before signing", {"实际供地日期": "2026-02-01"},
@@ -442,24 +447,97 @@ def test_export_then_import_round_trips(sample_imported, tmp_path):
     assert snapshot_all() == before
 
 
-def test_export_writes_amounts_in_wan_dates_as_dates_and_status_only_when_needed(sample_imported, tmp_path):
+def exported_sheet(tmp_path, queryset=None):
     path = tmp_path / "export.xlsx"
     with open(path, "wb") as stream:
-        export_ledger(projects_queryset=Project.objects.order_by("code"), stream=stream)
-    sheet = openpyxl.load_workbook(path).worksheets[0]
-    assert [c.value for c in sheet[1]] == HEADERS
-    assert sheet.freeze_panes == "A2"
+        export_ledger(projects_queryset=queryset or Project.objects.order_by("code"), stream=stream)
+    return path, openpyxl.load_workbook(path).worksheets[0]
+
+
+def exported_rows(sheet):
+    return {r[0].value: {h: c for h, c in zip(ledger.EXPORT_HEADERS, r)} for r in sheet.iter_rows(min_row=4)}
+
+
+def test_export_writes_amounts_in_wan_dates_as_dates_and_status_only_when_needed(sample_imported, tmp_path):
+    _, sheet = exported_sheet(tmp_path)
+    assert [c.value for c in sheet[3]] == ledger.EXPORT_HEADERS
     assert sheet.column_dimensions["B"].width >= 30
-    rows = {r[0].value: {h: c for h, c in zip(HEADERS, r)} for r in sheet.iter_rows(min_row=2)}
+    rows = exported_rows(sheet)
     usd = rows["SZ2024-0041"]
     assert (usd["总投资"].value, usd["计量单位"].value) == (20000, "万美元")
     assert usd["签约日期"].is_date and usd["签约日期"].value == datetime.datetime(2024, 8, 1)
     assert usd["状态"].value is None
     assert rows["SZ2026-0022"]["状态"].value == "在谈"
     assert rows["SZ2025-0042"]["状态"].value == "已暂停"
-    # Derived planned dates are not written, so they stay derived on re-import.
-    assert rows["SZ2026-0053"]["计划供地日期"].value is None
     assert rows["SZ2024-0004"]["计划供地日期"].value == datetime.datetime(2025, 2, 24)
+    assert "推算" not in rows["SZ2024-0004"]["计划供地日期"].number_format
+
+
+def test_export_is_a_printable_a3_document_with_a_dated_title(sample_imported, tmp_path):
+    """Issue 10: a title row with the as-of date, header rows repeated on each printed page,
+    A3 landscape fitted to the width, code and name frozen beside the header rows."""
+    _, sheet = exported_sheet(tmp_path)
+    assert sheet["A1"].value == "嵊州市重大项目台账（截至 2026年11月25日）"
+    assert sheet["A2"].value.startswith("说明：")
+    assert sheet.freeze_panes == "C4"
+    assert (sheet.page_setup.paperSize, sheet.page_setup.orientation) == (8, "landscape")
+    assert sheet.sheet_properties.pageSetUpPr.fitToPage
+    assert (sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight) == (1, 0)
+    assert sheet.print_title_rows == "$1:$3"
+
+
+def test_export_shows_every_project_current_state_light_and_overdue_days(sample_imported, tmp_path):
+    """Issue 10: 当前状态 for every row (not only 在谈/已暂停/已终止), the light and the overdue days
+    of section 4 as of the export day."""
+    from milestones.selectors import annotate_light
+
+    _, sheet = exported_sheet(tmp_path)
+    rows = exported_rows(sheet)
+    projects = annotate_light(Project.objects.all(), as_of=TODAY)
+    assert len(rows) == projects.count()
+    for project in projects:
+        row = rows[project.code]
+        assert row["当前状态"].value == Status(project.status).label
+        assert row["红黄绿灯"].value == {"red": "红灯", "yellow": "黄灯", "green": "绿灯", None: None}[project.light]
+        assert row["逾期天数"].value == project.max_overdue_days
+    assert {r["红黄绿灯"].value for r in rows.values()} >= {"红灯", "绿灯"}
+
+
+def test_export_writes_derived_planned_dates_marked_in_grey(sample_imported, tmp_path):
+    """Section 3 on paper: a derived planned date is shown, in grey, with 推算 in its format."""
+    _, sheet = exported_sheet(tmp_path)
+    cell = exported_rows(sheet)["SZ2026-0053"]["计划供地日期"]
+    land = Project.objects.get(code="SZ2026-0053").nodes.get(node_type="land")
+    assert not land.planned_is_agreed
+    assert cell.value == datetime.datetime.combine(land.planned_date, datetime.time())
+    assert "推算" in cell.number_format and cell.font.i and cell.font.color.rgb.endswith("808080")
+
+
+def test_reimporting_the_export_changes_nothing(sample_imported, tmp_path):
+    """Export → re-import into the same system: every project unchanged; the title rows are
+    reported as skipped and the read-only columns as ignored."""
+    path, _ = exported_sheet(tmp_path)
+    result = import_ledger(path_or_file=path)
+    assert result.ok, result.errors
+    assert (result.created, result.updated, len(result.unchanged)) == ([], [], 60)
+    assert result.notes[:5] == ["第1行为标题行，已跳过", "第2行为标题行，已跳过", "第C列「当前状态」是导出时附带的只读列，已忽略",
+                                "第D列「红黄绿灯」是导出时附带的只读列，已忽略", "第E列「逾期天数」是导出时附带的只读列，已忽略"]
+
+
+def test_a_derived_date_of_the_export_follows_a_new_actual_date(tmp_path):
+    """A date marked 推算 stays derived: after the ledger records land, start is re-derived from it."""
+    assert run_import(tmp_path, [base_row()]).ok
+    path, sheet = exported_sheet(tmp_path)
+    workbook = openpyxl.load_workbook(path)
+    sheet = workbook.worksheets[0]
+    column = ledger.EXPORT_HEADERS.index("实际供地日期") + 1
+    sheet.cell(row=4, column=column, value=datetime.datetime(2026, 5, 10))
+    workbook.save(path)
+    result = import_ledger(path_or_file=path)
+    assert result.ok, result.errors
+    start = Project.objects.get().nodes.get(node_type="start")
+    assert (start.planned_date, start.planned_is_agreed) == (D(2026, 8, 10), False)
+    assert "第4行 计划开工日期: 标为推算的 2026-12-01 按规则重新推算为 2026-08-10" in "\n".join(result.notes)
 
 
 def test_export_writes_formula_like_text_as_text(tmp_path):
@@ -473,7 +551,7 @@ def test_export_writes_formula_like_text_as_text(tmp_path):
     with open(path, "wb") as stream:
         export_ledger(projects_queryset=Project.objects.all(), stream=stream)
     sheet = openpyxl.load_workbook(path).worksheets[0]
-    cells = {h: c for h, c in zip(HEADERS, sheet[2])}
+    cells = {h: c for h, c in zip(ledger.EXPORT_HEADERS, sheet[4])}
     for header, text in (("项目名称", "=HYPERLINK(\"http://x\",\"点我\")"), ("投资方", "+86 公司"), ("备注", "-1+2")):
         assert cells[header].data_type == "s" and cells[header].value == text
         assert cells[header].quotePrefix
@@ -571,3 +649,34 @@ def test_an_empty_cell_still_clears_on_reimport(tmp_path):
     assert run_import(tmp_path, [base_row(联系市领导="市长")], name="a.xlsx").ok
     assert run_import(tmp_path, [base_row(联系市领导=None)], name="b.xlsx").ok
     assert Project.objects.get().contact_leader is None
+
+
+# --- the export after a LibreOffice re-save -----------------------------------------------------
+
+SOFFICE = shutil.which("soffice")
+
+
+def libreoffice_resave(path, target, out_dir):
+    """`soffice --headless --convert-to`, as an office re-saves the file; its own profile directory
+    so that it neither waits for nor disturbs another LibreOffice running on the machine."""
+    profile = out_dir / "profile"
+    subprocess.run(
+        [SOFFICE, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--convert-to", target,
+         "--outdir", str(out_dir), str(path)],
+        check=True, capture_output=True, timeout=240,
+    )
+    return out_dir / f"{path.stem}.{target.split(':')[0]}"
+
+
+@pytest.mark.skipif(SOFFICE is None, reason="LibreOffice (soffice) is not installed; .ci/run installs it")
+@pytest.mark.parametrize("target", ["xlsx", "xls", 'csv:Text - txt - csv (StarCalc):44,34,76'])
+def test_export_resaved_by_libreoffice_round_trips(sample_imported, tmp_path, target):
+    """Issue 10: the export re-saved by LibreOffice (as .xlsx, as old .xls, as UTF-8 CSV) imports
+    back to exactly the same projects, nodes and history."""
+    before = snapshot_all()
+    path, _ = exported_sheet(tmp_path)
+    resaved = libreoffice_resave(path, target, tmp_path / "resaved")
+    wipe_projects()
+    result = import_ledger(path_or_file=resaved)
+    assert result.ok, result.errors
+    assert snapshot_all() == before

@@ -61,3 +61,18 @@ def test_running_it_again_updates_the_role():
     run("same", "--role", "center")
     run("same", "--role", "unit", "--unit", "市统计局")
     assert authenticate(username="same", password="s3cret-pass").profile.role == Role.UNIT
+
+
+def test_an_address_that_is_not_an_email_is_refused_and_nothing_created():
+    from django.contrib.auth import get_user_model
+
+    with pytest.raises(CommandError, match="电子邮箱格式不正确：not-an-email"):
+        run("bad", "--role", "center", "--email", "not-an-email")
+    assert not get_user_model().objects.filter(username="bad").exists()
+
+
+def test_a_valid_email_is_saved():
+    run("mail", "--role", "center", "--email", "office@sz.gov.cn")
+    from django.contrib.auth import get_user_model
+
+    assert get_user_model().objects.get(username="mail").email == "office@sz.gov.cn"

@@ -167,3 +167,35 @@ def test_the_inbox_marks_escalations_about_paused_projects_and_drops_them_from_u
     everything = client.get(reverse("inbox")).content.decode()
     assert "项目已终止，此提醒已失效" in everything
     assert 'data-testid="unread-count">1<' in everything
+
+
+def test_a_problems_thread_reads_in_time_order_and_keeps_every_reply(client, center_user, leader, leader_user,
+                                                                     problem_a):
+    from zoneinfo import ZoneInfo
+
+    import time_machine
+
+    def at(hour):
+        return time_machine.travel(datetime.datetime(2026, 6, 30, hour, 0, tzinfo=ZoneInfo("Asia/Shanghai")),
+                                   tick=False)
+
+    with at(11):
+        services.problem_reply(problem=problem_a, reply="第一次答复：已对接")
+    with at(12):
+        services.problem_instruct(problem=problem_a, leader=leader, text="请加快", user=leader_user)
+    with at(13):
+        services.problem_reply(problem=problem_a, reply="第二次答复：已落实")
+    page = login_page(client, center_user, reverse("project_detail", args=[problem_a.project.code]))
+    assert page.index("第一次答复：已对接") < page.index("请加快") < page.index("第二次答复：已落实")
+
+
+def login_page(client, user, url):
+    client.force_login(user)
+    return client.get(url).content.decode()
+
+
+def test_a_reply_recorded_late_stands_by_the_day_it_was_given(client, center_user, leader, leader_user, problem_a):
+    services.problem_instruct(problem=problem_a, leader=leader, text="请加快", user=leader_user)
+    services.problem_reply(problem=problem_a, reply="前天已电话答复", replied_on=TODAY - datetime.timedelta(days=2))
+    page = login_page(client, center_user, reverse("project_detail", args=[problem_a.project.code]))
+    assert page.index("前天已电话答复") < page.index("请加快")

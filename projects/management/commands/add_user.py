@@ -11,6 +11,7 @@ import sys
 from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
@@ -29,6 +30,12 @@ class Command(BaseCommand):
         parser.add_argument("--email", default="", help="电子邮箱（接收提醒）")
 
     def handle(self, *args, username, role, unit=None, leader=None, email="", **options):
+        email = email.strip()
+        if email:
+            try:
+                validate_email(email)
+            except ValidationError:
+                raise CommandError(f"电子邮箱格式不正确：{email}") from None
         unit_obj = _find(Unit, unit, "责任单位") if unit else None
         leader_obj = _find(Leader, leader, "市领导") if leader else None
         if role == Role.UNIT and unit_obj is None:

@@ -1,4 +1,4 @@
-"""python manage.py import_ledger FILE.xlsx [--dry-run] [--create-missing] (DOMAIN.md section 9)."""
+"""python manage.py import_ledger FILE.xlsx|.xls|.csv [--dry-run] [--create-missing] (DOMAIN.md section 9)."""
 
 import sys
 
@@ -8,10 +8,10 @@ from projects.ledger import import_ledger
 
 
 class Command(BaseCommand):
-    help = "导入项目台账（Excel）：全部校验通过才写入；任一单元格有误则不写入任何数据，退出码 1"
+    help = "导入项目台账（.xlsx、.xls 或 .csv）：全部校验通过才写入；任一单元格有误则不写入任何数据，退出码 1"
 
     def add_arguments(self, parser):
-        parser.add_argument("file", help="台账文件（.xlsx）")
+        parser.add_argument("file", help="台账文件（.xlsx、.xls 或 .csv）")
         parser.add_argument("--dry-run", action="store_true", help="只校验并报告将新增/更新的项目，不写入")
         parser.add_argument("--create-missing", action="store_true", help="自动新建台账中出现的未知责任单位和联系市领导")
 
