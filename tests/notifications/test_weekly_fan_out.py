@@ -22,6 +22,22 @@ def sent():
         "reason", "channel", "recipient_key", "subject", "body", "attach_bulletin_as_of"))
 
 
+def single_run_rows(monkeypatch) -> list:
+    """What one weekly_alert(as_of) run would write, taken from write_outbox without writing it
+    (the outbox is append-only evidence: a test cannot wipe it to start over on PostgreSQL)."""
+    planned, write = [], services.write_outbox
+
+    def capture(rows, *, dry_run=False):
+        planned.extend(rows)
+        return write(rows, dry_run=True)
+
+    monkeypatch.setattr(services, "write_outbox", capture)
+    weekly_alert(as_of=AS_OF)
+    monkeypatch.setattr(services, "write_outbox", write)
+    return sorted((row.reason, row.channel, row.recipient_key, row.subject, row.body, row.attach_bulletin_as_of)
+                  for row in planned)
+
+
 @pytest.fixture
 def a_week(center_user, land_unit, land_user):
     """Two units, two leaders (one without a login), overdue and due-soon nodes, old problems."""
@@ -37,11 +53,9 @@ def a_week(center_user, land_unit, land_user):
                        reply_by=AS_OF - datetime.timedelta(days=1))
 
 
-def test_the_fan_out_writes_exactly_what_the_single_run_writes(a_week, eager_tasks):
-    weekly_alert(as_of=AS_OF)
-    expected = sent()
+def test_the_fan_out_writes_exactly_what_the_single_run_writes(a_week, eager_tasks, monkeypatch):
+    expected = single_run_rows(monkeypatch)
     assert len({row[2] for row in expected}) >= 5  # units, leaders, the center and their users
-    Notification.objects.all().delete()
     summary = fan_out_weekly_alert(as_of=AS_OF)
     assert summary["queued"] == len(services.weekly_recipients()) and summary["inline"] == 0
     assert sent() == expected
@@ -57,9 +71,7 @@ def test_running_the_fan_out_again_or_a_task_twice_sends_nothing_new(a_week, eag
 
 
 def test_a_recipient_whose_task_cannot_be_queued_is_done_in_process(a_week, monkeypatch):
-    weekly_alert(as_of=AS_OF)
-    expected = sent()
-    Notification.objects.all().delete()
+    expected = single_run_rows(monkeypatch)
 
     def broker_down(*args):
         raise ConnectionError("broker unreachable")
