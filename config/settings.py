@@ -63,6 +63,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "config.middleware.DatabaseUnavailableMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -97,9 +98,10 @@ TEMPLATES = [
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}")}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 # Issue 12: a new PostgreSQL connection per request cost a fork and authentication each time. Under
-# gunicorn a worker serves one request at a time, so one kept connection per worker is enough; the
-# health check drops a connection the server closed (restart, idle timeout) before it is reused.
-DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=600)
+# gunicorn a worker serves one request at a time, so one kept connection per worker is enough. A kept
+# connection that the server dropped (restart, idle timeout) is noticed and replaced at the start of
+# the next request instead of failing it. A ?conn_max_age= in DATABASE_URL wins over CONN_MAX_AGE.
+DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=600))
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and not env.bool("DATABASE_JIT", default=False):
     # Issue 12 measured at 100,000 projects: JIT compiled the light annotation's correlated subquery
