@@ -294,7 +294,7 @@ def http_figures(args) -> list[dict]:
     gunicorn = subprocess.Popen(
         [str(Path(sys.executable).with_name("gunicorn")), "config.wsgi", "--bind", f"127.0.0.1:{port}",
          "--workers", str(args.workers), "--log-level", "warning"],
-        cwd=ROOT, env={**os.environ, "DEBUG": "0", "ALLOWED_HOSTS": "127.0.0.1"},
+        cwd=ROOT, env={**os.environ, "DEBUG": "0", "LOCAL_SECRET_KEY": "1", "ALLOWED_HOSTS": "127.0.0.1"},
     )
     try:
         for _ in range(100):

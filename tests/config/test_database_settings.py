@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parents[2]
 def database_settings(**environment):
     """The default database's settings as a fresh process would read them from this environment."""
     env = {key: value for key, value in os.environ.items() if key not in {"CONN_MAX_AGE", "DATABASE_JIT"}}
-    env.update(environment)
+    env.update({"LOCAL_SECRET_KEY": "1", **environment})
     code = (
         "import json, django; from django.conf import settings; django.setup();"
         "d = settings.DATABASES['default'];"
