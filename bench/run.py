@@ -183,8 +183,8 @@ def bench_users() -> list[dict]:
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model
     from django.contrib.sessions.backends.db import SessionStore
     from django.db.models import Count
-    from rest_framework.authtoken.models import Token
 
+    from accounts.tokens import issue_token
     from projects.models import Leader, Profile, Project, Role, Unit
 
     busiest = Unit.objects.annotate(n=Count("projects")).order_by("-n").first()
@@ -201,12 +201,12 @@ def bench_users() -> list[dict]:
         session.update({SESSION_KEY: str(user.pk), HASH_SESSION_KEY: user.get_session_auth_hash(),
                         BACKEND_SESSION_KEY: "django.contrib.auth.backends.ModelBackend"})
         session.create()
-        token, _ = Token.objects.get_or_create(user=user)
         scope = Project.objects.filter(responsible_unit=unit) if role == Role.UNIT else Project.objects.all()
         if role == Role.LEADER:
             scope = Project.objects.filter(contact_leader=leader)
         code = scope.order_by("code").values_list("code", flat=True)[scope.count() // 2]
-        users.append({"role": role, "cookie": f"sessionid={session.session_key}", "token": token.key, "code": code})
+        users.append({"role": role, "cookie": f"sessionid={session.session_key}", "token": issue_token(user),
+                      "code": code})
     return users
 
 
