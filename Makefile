@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test setup migrate demo bench clean
+.PHONY: run test setup migrate demo bench clean backup restore
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python >= 3.11 is required")'
@@ -30,6 +30,15 @@ run: demo
 
 test: setup
 	$(BIN)/python -m pytest
+
+# Backup and restore (config/backup.py): pg_dump/pg_restore on PostgreSQL (a client at least as new
+# as the server), SQLite's online backup API on SQLite; uploaded files too. FILE= names the archive.
+backup: setup
+	$(BIN)/python manage.py backup $(if $(FILE),--output "$(FILE)")
+
+restore: setup
+	@test -n "$(FILE)" || { echo "usage: make restore FILE=var/backups/backup-….tar.gz"; exit 2; }
+	$(BIN)/python manage.py restore "$(FILE)" $(RESTORE_FLAGS)
 
 bench: setup
 	for script in bench/*.py; do $(BIN)/python $$script || exit 1; done

@@ -13,9 +13,11 @@ class NodeType(models.TextChoices):
     START = "start", "开工"
     STATISTICS = "statistics", "入库"
     PRODUCTION = "production", "投产"
+    CAPACITY = "capacity", "达产"
 
 
-NODE_ORDER = [NodeType.SIGN, NodeType.LAND, NodeType.START, NodeType.STATISTICS, NodeType.PRODUCTION]
+NODE_ORDER = [NodeType.SIGN, NodeType.LAND, NodeType.START, NodeType.STATISTICS, NodeType.PRODUCTION,
+              NodeType.CAPACITY]
 
 
 class DeadlineRule(models.Model):

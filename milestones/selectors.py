@@ -23,9 +23,9 @@ from django.db.models import (
 )
 from django.db.models import CharField as CharFieldType
 
-from projects.models import ACTIVE_STATUSES, Project, Status, Unit
+from projects.models import ACTIVE_STATUSES, LIGHT_STATUSES, Project, Status, Unit
 
-from .models import NODE_ORDER, Node
+from .models import NODE_ORDER, Node, NodeType
 
 RED_AFTER_DAYS = 30  # section 4: red when overdue by more than 30 days
 DUE_SOON_DAYS = 14  # section 4: due soon when D <= planned <= D + 14
@@ -69,9 +69,16 @@ def _node_order() -> Case:
     return Case(*[When(node_type=t, then=Value(i)) for i, t in enumerate(NODE_ORDER)], output_field=IntegerField())
 
 
+def live_node_q() -> Q:
+    """Sections 4 and 10: which nodes can be overdue or due soon — every node of an active project
+    (signed … in_statistics), and only the 达产 node of an in-production one."""
+    return Q(project__status__in=ACTIVE_STATUSES) | Q(project__status=Status.IN_PRODUCTION,
+                                                      node_type=NodeType.CAPACITY)
+
+
 def pending_nodes() -> QuerySet[Node]:
-    """Nodes of active projects that are not done: the population of section 4."""
-    return Node.objects.filter(project__status__in=ACTIVE_STATUSES, actual_date__isnull=True)
+    """Nodes of active projects that are not done: the population of sections 4 and 10."""
+    return Node.objects.filter(live_node_q(), actual_date__isnull=True)
 
 
 def _light(as_of: datetime.date) -> Case:
@@ -185,20 +192,23 @@ def overdue_rows(*, as_of: datetime.date, projects: QuerySet[Project] | None = N
 def annotate_light(queryset: QuerySet[Project], *, as_of: datetime.date) -> QuerySet[Project]:
     """DOMAIN.md section 4, per project: `light` is 'red' when some node is overdue by more than 30
     days, 'yellow' when some node is overdue by 1–30 days and none by more, 'green' when active with
-    nothing overdue, None for a project that is not active (negotiating, suspended, terminated,
-    in production). `max_overdue_days` is the worst node's overdue days (None when nothing is late).
+    nothing overdue, None for a project that has no light (negotiating, suspended, terminated, at
+    capacity). An in-production project's light comes from its 达产 node alone (section 10).
+    `max_overdue_days` is the worst node's overdue days (None when nothing is late).
 
     The oldest overdue planned date comes from a correlated subquery, part of the same query.
     """
-    oldest = (
-        Node.objects.filter(
-            project=OuterRef("pk"), actual_date__isnull=True, planned_date__lt=as_of
-        )
-        .order_by("planned_date")
-        .values("planned_date")[:1]
+    late = Node.objects.filter(project=OuterRef("pk"), actual_date__isnull=True, planned_date__lt=as_of)
+    # Two subqueries rather than a join back to the project: each stays on node_pending_project.
+    oldest_any = late.order_by("planned_date").values("planned_date")[:1]
+    oldest_capacity = late.filter(node_type=NodeType.CAPACITY).order_by("planned_date").values("planned_date")[:1]
+    active = Q(status__in=LIGHT_STATUSES)
+    oldest = Case(
+        When(status=Status.IN_PRODUCTION, then=Subquery(oldest_capacity)),
+        default=Subquery(oldest_any),
+        output_field=DateField(),
     )
-    active = Q(status__in=ACTIVE_STATUSES)
-    return queryset.annotate(oldest_overdue_planned=Subquery(oldest)).annotate(
+    return queryset.annotate(oldest_overdue_planned=oldest).annotate(
         max_overdue_days=Case(
             When(active & Q(oldest_overdue_planned__isnull=False),
                  then=DaysBetween(_date(as_of), F("oldest_overdue_planned"))),
@@ -229,9 +239,9 @@ def _overdue_project_counts(nodes: QuerySet[Node], as_of: datetime.date, *group_
 
 def light_counts(*, as_of: datetime.date, projects: QuerySet[Project] | None = None) -> dict:
     """How many active projects are red, yellow and green (section 4). Two queries whatever the
-    number of projects: active projects counted, and distinct projects among the overdue nodes."""
+    number of projects: projects with a light counted, and distinct projects among the overdue nodes."""
     projects = Project.objects.all() if projects is None else projects
-    active = projects.filter(status__in=ACTIVE_STATUSES)
+    active = projects.filter(status__in=LIGHT_STATUSES)
     total = active.count()
     late = _overdue_project_counts(pending_nodes().filter(project__in=active.values("pk")), as_of)
     red = late["red"] or 0
@@ -255,7 +265,7 @@ def light_counts_by_unit(*, as_of: datetime.date) -> list[dict]:
         return per_unit.setdefault(unit_id, {"red": 0, "yellow": 0, "green": 0, "overdue_nodes": 0})
 
     active = (
-        Project.objects.filter(status__in=ACTIVE_STATUSES)
+        Project.objects.filter(status__in=LIGHT_STATUSES)
         .values("responsible_unit")
         .annotate(n=Count("pk"))
         .order_by()

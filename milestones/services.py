@@ -11,6 +11,7 @@ TRANSITION_NODE = {
     "start": NodeType.START,
     "enter_statistics": NodeType.STATISTICS,
     "start_production": NodeType.PRODUCTION,
+    "reach_capacity": NodeType.CAPACITY,
 }
 
 

@@ -16,6 +16,7 @@ from django_fsm import ConcurrentTransition
 from milestones.models import Node
 from milestones.services import sync_nodes
 
+from . import compliance
 from .forms import LostUpdateFormMixin, RevertForm, TransitionForm
 from .models import (
     Instruction,
@@ -207,13 +208,15 @@ class ProjectAdmin(admin.ModelAdmin):
     list_select_related = ["responsible_unit", "contact_leader"]
     date_hierarchy = "signing_date"
     readonly_fields = ["status", "signing_date", "suspended_from", "suspended_on", "status_reason",
-                       "last_event_date", "created_at", "updated_at", "created_by"]
+                       "last_event_date", "created_at", "updated_at", "created_by", *compliance.REVIEW_FIELDS]
     inlines = [NodeInline, ProblemInline, HistoryInline]
     fieldsets = [
         ("项目", {"fields": ["code", "name", "investor", ("total_investment", "currency"), "is_manufacturing",
                             "cluster", "source", "channel"]}),
         ("归属", {"fields": ["platform", "responsible_unit", "contact_leader"]}),
         ("用地与统计", {"fields": ["needs_new_land", "land_area", "stats_code"]}),
+        ("标准地约定指标（按亩指标须有用地面积）", {"fields": list(compliance.AGREED_FIELDS)}),
+        ("达产复核（在项目页面或达产办理时登记）", {"fields": list(compliance.REVIEW_FIELDS), "classes": ["collapse"]}),
         ("状态（仅能通过「办理状态变更」修改）", {"fields": ["status", "signing_date", "suspended_from", "suspended_on",
                                              "status_reason", "last_event_date"]}),
         ("其他", {"fields": ["remark", "created_at", "updated_at", "created_by", "version"]}),

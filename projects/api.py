@@ -21,7 +21,7 @@ from rest_framework.views import APIView
 from milestones import selectors as node_selectors
 from milestones.models import NODE_ORDER, NodeType
 
-from . import selectors
+from . import compliance, selectors
 from .forms import ProjectFilter
 from .models import Leader, Platform, Project, Transition, Unit, local_today
 from .permissions import CanEditProjects, CanSeeReports, HasRole
@@ -30,6 +30,7 @@ from .services import (
     EditConflict,
     TransitionConflict,
     TransitionRefused,
+    capacity_review,
     project_create,
     project_transition,
     project_update,
@@ -76,7 +77,7 @@ class ProjectSerializer(serializers.ModelSerializer):
     max_overdue_days = serializers.IntegerField(read_only=True, allow_null=True, default=None)
     signing_date = serializers.DateField(required=False, allow_null=True)
     planned_dates = serializers.DictField(child=serializers.DateField(allow_null=True), required=False,
-                                          write_only=True, help_text="约定的计划日期 {land|start|statistics|production: 日期}")
+                                          write_only=True, help_text="约定的计划日期 {land|start|statistics|production|capacity: 日期}")
     version = VersionField(help_text="版本号：读取项目时得到，修改（PATCH）时原样带回（或放在 If-Match 头中）；"
                                      "其间项目已被他人修改则返回 409，不覆盖对方的修改")
 
@@ -87,8 +88,10 @@ class ProjectSerializer(serializers.ModelSerializer):
             "channel", "platform", "responsible_unit", "contact_leader", "needs_new_land", "land_area",
             "signing_date", "stats_code", "remark", "status", "status_label", "light", "max_overdue_days",
             "suspended_on", "status_reason", "last_event_date", "planned_dates", "version",
+            *compliance.AGREED_FIELDS, *compliance.REVIEW_FIELDS,
         ]
-        read_only_fields = ["status", "suspended_on", "status_reason", "last_event_date"]
+        # The 达产复核 values are recorded by POST …/capacity-review/ (or with reach_capacity).
+        read_only_fields = ["status", "suspended_on", "status_reason", "last_event_date", *compliance.REVIEW_FIELDS]
         # Model validators (unique code …) run once, in the service's full_clean.
         extra_kwargs = {"code": {"validators": []}}
 
@@ -99,16 +102,52 @@ class ProjectSerializer(serializers.ModelSerializer):
         return value
 
 
+class IndicatorSerializer(serializers.Serializer):
+    label = serializers.CharField()
+    unit = serializers.CharField()
+    agreed = serializers.DecimalField(max_digits=24, decimal_places=4, coerce_to_string=False)
+    actual = serializers.DecimalField(max_digits=24, decimal_places=4, coerce_to_string=False, allow_null=True)
+    met = serializers.BooleanField(allow_null=True)
+    shortfall = serializers.DecimalField(max_digits=24, decimal_places=4, coerce_to_string=False, allow_null=True)
+
+
+class ComplianceSerializer(serializers.Serializer):
+    """Section 10: the project's verdict (达标 true / 未达标 false / 未复核 null) and each agreed indicator."""
+
+    met = serializers.BooleanField(allow_null=True)
+    verdict = serializers.CharField()
+    indicators = serializers.DictField(child=IndicatorSerializer(),
+                                       help_text="investment_intensity|tax_per_mu|output_per_mu|plot_ratio|energy_per_output")
+
+
 class ProjectDetailSerializer(ProjectSerializer):
     nodes = serializers.SerializerMethodField()
+    compliance = serializers.SerializerMethodField()
 
     class Meta(ProjectSerializer.Meta):
-        fields = ProjectSerializer.Meta.fields + ["nodes"]
+        fields = ProjectSerializer.Meta.fields + ["nodes", "compliance"]
 
     @extend_schema_field(NodeSerializer(many=True))
     def get_nodes(self, project):
         nodes = sorted(project.nodes.all(), key=lambda n: NODE_ORDER.index(n.node_type))
         return NodeSerializer(nodes, many=True).data
+
+    @extend_schema_field(ComplianceSerializer)
+    def get_compliance(self, project):
+        return ComplianceSerializer(project.compliance_check()).data
+
+
+class CapacityReviewSerializer(serializers.Serializer):
+    """达产复核 (section 10): the recorded values; a field left out keeps its value, null clears it."""
+
+    reviewed_on = serializers.DateField(help_text="复核日期")
+    actual_fixed_investment = serializers.DecimalField(18, 4, required=False, allow_null=True,
+                                                       help_text="固定资产投资（万元）")
+    actual_yearly_tax = serializers.DecimalField(18, 4, required=False, allow_null=True, help_text="年税收（万元）")
+    actual_yearly_output = serializers.DecimalField(18, 4, required=False, allow_null=True, help_text="年产值（万元）")
+    actual_plot_ratio = serializers.DecimalField(18, 4, required=False, allow_null=True, help_text="容积率")
+    actual_energy_per_output = serializers.DecimalField(18, 4, required=False, allow_null=True,
+                                                        help_text="单位能耗（吨标煤/万元）")
 
 
 class TransitionSerializer(serializers.Serializer):
@@ -197,6 +236,8 @@ class ProjectViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cr
     def get_serializer_class(self):
         if self.action == "transition":
             return TransitionSerializer
+        if self.action == "capacity_review":
+            return CapacityReviewSerializer
         return ProjectDetailSerializer if self.action == "retrieve" else ProjectSerializer
 
     def _present(self, project, code=status.HTTP_200_OK):
@@ -288,6 +329,27 @@ class ProjectViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cr
         return self._present(project)
 
 
+    @extend_schema(request=CapacityReviewSerializer,
+                   responses={200: ProjectDetailSerializer, 400: OpenApiTypes.OBJECT, 404: OpenApiTypes.OBJECT})
+    @action(detail=True, methods=["post"], url_path="capacity-review")
+    def capacity_review(self, request, code=None):
+        """Record the 达产复核 (DOMAIN.md section 10): the center, or the unit owning the 达产 node,
+        once the project is in production or at capacity."""
+        project = self.get_object()
+        if not selectors.can_review_capacity(request.user, project):
+            raise PermissionDenied("无权登记该项目的达产复核（须为招商中心或达产节点责任单位，且项目已投产）")
+        body = CapacityReviewSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = dict(body.validated_data)
+        reviewed_on = data.pop("reviewed_on")
+        try:
+            capacity_review(project=project, user=request.user, reviewed_on=reviewed_on, values=data)
+        except DjangoValidationError as exc:
+            raise _django_errors(exc) from exc
+        fresh = self.get_queryset().prefetch_related("nodes__responsible_unit").get(pk=project.pk)
+        return Response(ProjectDetailSerializer(fresh, context=self.get_serializer_context()).data)
+
+
 def _now_in(project) -> dict:
     current = Project.objects.get(pk=project.pk)
     return {"status": current.status, "status_label": current.get_status_display(),
@@ -343,3 +405,15 @@ class Report1330View(APIView):
         except ValueError:
             raise ApiValidationError({"year": "年度应为整数"}) from None
         return Response(progress_1330(year=year, as_of=as_of))
+
+
+class ReportComplianceView(APIView):
+    """DOMAIN.md section 11's report_compliance JSON (reports.compliance.compliance_report)."""
+
+    permission_classes = [CanSeeReports]
+
+    @extend_schema(parameters=[OpenApiParameter("as_of", OpenApiTypes.DATE)], responses={200: OpenApiTypes.OBJECT})
+    def get(self, request):
+        from reports.compliance import compliance_report
+
+        return Response(compliance_report(as_of=_as_of(request)))

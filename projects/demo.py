@@ -8,6 +8,7 @@ guards), suspensions, terminations, problems, instructions and notes through pro
 import datetime
 import io
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 import openpyxl
 from django.contrib.auth import get_user_model
@@ -227,6 +228,47 @@ NOTES = [
 ]
 
 
+# 标准地 and 达产 (section 10), applied to in-production demo projects after the import:
+# (project name, agreed indicators, 达产复核 values or None, days after production it reached capacity
+# or None, agreed 达产 date in months after production or None).
+_A = "agreed_"
+CAPACITY = [
+    # 达标: every indicator beyond what was agreed.
+    ("剡溪智能集成灶智能工厂项目",
+     {"investment_intensity": 300, "tax_per_mu": 30, "output_per_mu": 600, "plot_ratio": 1.2, "energy_per_output": 0.08},
+     {"fixed_investment": 21000, "yearly_tax": 2100, "yearly_output": 39000, "plot_ratio": 1.5, "energy_per_output": 0.06},
+     380, None),
+    # 未达标: investment intensity 330 against 350 agreed (−5.7%).
+    ("越韵精机五轴数控机床项目", {"investment_intensity": 350, "tax_per_mu": 40, "plot_ratio": 1.5},
+     {"fixed_investment": 19800, "yearly_tax": 2520, "yearly_output": 30000, "plot_ratio": 1.6}, 290, None),
+    # 未达标: energy use above the agreed ceiling.
+    ("四明新材高性能碳纤维预浸料项目", {"output_per_mu": 500, "energy_per_output": 0.1},
+     {"fixed_investment": 18000, "yearly_tax": 1500, "yearly_output": 33000, "energy_per_output": 0.12}, 260, None),
+    # No land (零土地技改): only 单位能耗 agreed, met exactly at the agreed value.
+    ("鹿山电器厨房电机扩产项目", {"energy_per_output": 0.05}, {"energy_per_output": 0.05}, 330, None),
+    # In production, agreed, not reviewed yet (未复核).
+    ("曹娥新能源汽车电机壳体项目", {"investment_intensity": 250, "tax_per_mu": 25}, None, None, None),
+    # In production with an agreed 达产 date 9 months after production: overdue.
+    ("会稽药业中药配方颗粒项目", {"tax_per_mu": 20}, None, None, 9),
+]
+
+
+def _add_capacity(projects, today, user):
+    """Section 10 on the demo: agree 标准地 indicators, record 达产复核 values, reach capacity."""
+    for name, agreed, actual, reached_after, capacity_months in CAPACITY:
+        project = projects[name]
+        production = project.nodes.get(node_type="production").actual_date
+        planned = {"capacity": add_months(production, capacity_months)} if capacity_months else None
+        services.project_update(project=project, user=user, planned_dates=planned,
+                                **{f"{_A}{key}": Decimal(str(value)) for key, value in agreed.items()})
+        if reached_after is None:
+            continue
+        on = min(today, production + datetime.timedelta(days=reached_after))
+        values = {f"actual_{key}": Decimal(str(value)) for key, value in actual.items()}
+        services.capacity_review(project=project, user=user, reviewed_on=on, values=values, today=today)
+        services.project_transition(project=project, name="reach_capacity", user=user, effective_date=on, today=today)
+
+
 @dataclass
 class DemoResult:
     created_projects: int = 0
@@ -310,6 +352,7 @@ def load_demo(*, today=None) -> DemoResult:
     result.created_projects = len(imported.created)
     projects = {p.name: p for p in Project.objects.filter(name__in=[p.name for p in PROJECTS])}
     _pause_and_stop(projects, events, today, admin)
+    _add_capacity(projects, today, admin)
     _problems(projects, leaders, today, admin)
     _factor_needs(projects, today, admin)
     return result

@@ -10,6 +10,7 @@ from django.db.models import F, Q
 
 from milestones.models import FactorType, NodeType
 
+from . import compliance
 from .models import (
     Cluster,
     Leader,
@@ -27,6 +28,10 @@ DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 LIGHT_CHOICES = [("red", "红灯"), ("yellow", "黄灯"), ("green", "绿灯")]
 # Section 5's levels; their thresholds are data in reports (Threshold), read when filtering.
 AMOUNT_CHOICES = [("100m", "亿元以上（或1000万美元）"), ("1b", "10亿元以上（或1亿美元）")]
+
+
+def plain_decimal(value):
+    return None if value is None else f"{value.normalize():f}"
 
 
 EMPTY_LABEL = "（未填写）"
@@ -151,12 +156,14 @@ class ProjectForm(LostUpdateFormMixin, forms.ModelForm):
     planned_start = forms.DateField(label="计划开工日期", required=False, widget=DATE_INPUT)
     planned_statistics = forms.DateField(label="计划入库日期", required=False, widget=DATE_INPUT)
     planned_production = forms.DateField(label="计划投产日期", required=False, widget=DATE_INPUT)
+    planned_capacity = forms.DateField(label="计划达产日期", required=False, widget=DATE_INPUT)
 
     PLANNED = {
         "planned_land": NodeType.LAND,
         "planned_start": NodeType.START,
         "planned_statistics": NodeType.STATISTICS,
         "planned_production": NodeType.PRODUCTION,
+        "planned_capacity": NodeType.CAPACITY,
     }
 
     class Meta:
@@ -164,7 +171,7 @@ class ProjectForm(LostUpdateFormMixin, forms.ModelForm):
         fields = [
             "code", "name", "investor", "total_investment", "currency", "is_manufacturing", "cluster", "source",
             "channel", "platform", "responsible_unit", "contact_leader", "needs_new_land", "land_area",
-            "stats_code", "remark",
+            "stats_code", "remark", *compliance.AGREED_FIELDS,
         ]
         widgets = {
             "remark": forms.Textarea(attrs={"rows": 3}),
@@ -175,9 +182,9 @@ class ProjectForm(LostUpdateFormMixin, forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.editing = editing
         one_placeholder(self)
-        if self.instance.total_investment is not None:
+        for name in ("total_investment", *compliance.AGREED_FIELDS):
             # 120000.0000 → 120000: the stored scale is not what people typed.
-            self.initial["total_investment"] = f"{self.instance.total_investment.normalize():f}"
+            self.initial[name] = plain_decimal(getattr(self.instance, name))
         if editing:
             # The signing date moves only by the sign transition (and its revert).
             del self.fields["signing_date"]
@@ -253,6 +260,24 @@ class TransitionForm(forms.Form):
     def transition_fields(self):
         return {name: self.cleaned_data[name] for name in TRANSITION_FIELDS.get(self.name, ())
                 if name in self.cleaned_data}
+
+
+class CapacityReviewForm(forms.Form):
+    """达产复核 (section 10): the five recorded values and the review's date; blank = not recorded."""
+
+    reviewed_on = forms.DateField(label="复核日期", widget=DATE_INPUT)
+
+    def __init__(self, *args, project, **kwargs):
+        kwargs.setdefault("prefix", "review")
+        super().__init__(*args, **kwargs)
+        for name, field in forms.fields_for_model(Project, fields=compliance.ACTUAL_FIELDS).items():
+            field.required = False
+            field.initial = plain_decimal(getattr(project, name))
+            self.fields[name] = field
+        self.fields["reviewed_on"].initial = project.capacity_reviewed_on
+
+    def values(self):
+        return {name: self.cleaned_data.get(name) for name in compliance.ACTUAL_FIELDS}
 
 
 class RevertForm(forms.Form):

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 import openpyxl
-from django.db import connection, transaction
+from django.db import OperationalError, connection, transaction
 from django.utils import timezone
 
 from audit.context import Channel as AuditChannel
@@ -155,12 +155,16 @@ class ImportResult:
     # columns, text dates, amounts with a unit), in file order, so the user can check it.
     notes: list[str] = field(default_factory=list)
 
+    busy: bool = False  # another import held the ledger for longer than IMPORT_WAIT_SECONDS
+
     @property
     def ok(self) -> bool:
         return not self.errors
 
     def summary(self) -> str:
         """The Chinese summary printed at the end of an import."""
+        if self.busy:
+            return "导入未进行：另一份台账正在导入，请等其完成后再试；未写入任何数据"
         if self.errors:
             return "\n".join([f"导入失败：共 {len(self.errors)} 处错误，未写入任何数据", *self._notes_lines()])
         verb = "将" if self.dry_run else ""
@@ -773,7 +777,44 @@ def import_ledger(*, path_or_file, create_missing=False, dry_run=False, user=Non
     cells = list(_read_workbook(path_or_file, result, progress, skipped_rows))
     if result.errors:
         return result
+    try:
+        _import_cells(cells, result, skipped_rows=skipped_rows, create_missing=create_missing, dry_run=dry_run,
+                      user=user, today=today, progress=progress)
+    except OperationalError as exc:
+        if not _waited_too_long(exc):
+            raise
+        logger.warning("ledger import: another import held the ledger for over %s s: %s", IMPORT_WAIT_SECONDS, exc)
+        result.busy = True
+        result.errors = [f"另一份台账正在导入（已等待 {IMPORT_WAIT_SECONDS} 秒），请等其完成后再试"]
+    return result
+
+
+# Imports run one at a time: two imports of the same new codes would otherwise both insert them
+# (one then fails on the unique code), and two updates of one project would interleave. A second
+# import waits this long for the first, then is told to try again (never a 500 or a traceback).
+IMPORT_WAIT_SECONDS = 20
+_IMPORT_LOCK = 0x535A4C47  # the advisory lock's key, any constant the application uses for nothing else
+
+
+def _one_import_at_a_time():
+    """PostgreSQL: a transaction-level advisory lock. SQLite has a single writer and the import's
+    transaction starts with BEGIN IMMEDIATE (settings), which takes it: waiting is built in."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT set_config('lock_timeout', %s, true)", [f"{IMPORT_WAIT_SECONDS}s"])
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_IMPORT_LOCK])
+        cursor.execute("SELECT set_config('lock_timeout', '0', true)")
+
+
+def _waited_too_long(exc: OperationalError) -> bool:
+    """PostgreSQL's lock_timeout (SQLSTATE 55P03) or SQLite's busy timeout."""
+    return getattr(exc.__cause__, "sqlstate", None) == "55P03" or "database is locked" in str(exc)
+
+
+def _import_cells(cells, result, *, skipped_rows, create_missing, dry_run, user, today, progress):
     with transaction.atomic(), audit_channel(AuditChannel.IMPORT, user=user):
+        _one_import_at_a_time()
         existing = _lock_existing(cells)
         rows = [_parse_row(number, _with_system_values(values, existing)) for number, values in cells]
         _check_duplicate_codes(rows)
@@ -791,12 +832,11 @@ def import_ledger(*, path_or_file, create_missing=False, dry_run=False, user=Non
         if result.errors or dry_run:
             # Units, leaders and platforms made for the check are undone with everything else.
             transaction.set_rollback(True)
-            return result
+            return
         _write(plan)
         _notify([*plan.new_projects, *plan.changed_projects])
     logger.info("ledger import: %s created, %s updated, %s unchanged", len(result.created),
                 len(result.updated), len(result.unchanged))
-    return result
 
 
 def _lock_existing(cells):

@@ -15,6 +15,8 @@ from django_fsm import GET_STATE, ConcurrentTransitionMixin, FSMField, FSMModelM
 
 from audit.evidence import AppendOnlyModel, AppendOnlyQuerySet
 
+from . import compliance
+
 
 # --- Reference data ----------------------------------------------------------------------------
 
@@ -204,14 +206,19 @@ class Status(models.TextChoices):
     STARTED = "started", "已开工"
     IN_STATISTICS = "in_statistics", "已入库"
     IN_PRODUCTION = "in_production", "已投产"
+    AT_CAPACITY = "at_capacity", "已达产"
     SUSPENDED = "suspended", "已暂停"
     TERMINATED = "terminated", "已终止"
 
 
-# DOMAIN.md section 4: the states in which a project has a light and its nodes can be overdue.
+# DOMAIN.md section 4: the states in which a project has a light and all its nodes can be overdue.
 ACTIVE_STATUSES = (Status.SIGNED, Status.LAND_ACQUIRED, Status.STARTED, Status.IN_STATISTICS)
-SUSPENDABLE_STATUSES = ACTIVE_STATUSES
-TERMINABLE_STATUSES = [s for s in Status.values if s not in (Status.TERMINATED, Status.IN_PRODUCTION)]
+# Section 10: an in-production project has a light too, from its 达产 node alone.
+LIGHT_STATUSES = (*ACTIVE_STATUSES, Status.IN_PRODUCTION)
+# Section 10 widens section 2: suspend also from in_production; terminate from all but terminated
+# and at_capacity (a project that reached capacity has left the pipeline by the front door).
+SUSPENDABLE_STATUSES = (*ACTIVE_STATUSES, Status.IN_PRODUCTION)
+TERMINABLE_STATUSES = [s for s in Status.values if s not in (Status.TERMINATED, Status.AT_CAPACITY)]
 
 
 class Transition(models.TextChoices):
@@ -222,6 +229,7 @@ class Transition(models.TextChoices):
     START = "start", "开工"
     ENTER_STATISTICS = "enter_statistics", "入库"
     START_PRODUCTION = "start_production", "投产"
+    REACH_CAPACITY = "reach_capacity", "达产"
     SUSPEND = "suspend", "暂停"
     RESUME = "resume", "恢复"
     TERMINATE = "terminate", "终止"
@@ -243,9 +251,49 @@ def _statistics_ready(project):
     return bool(project.stats_code.strip())
 
 
+def _capacity_ready(project):
+    return not compliance.capacity_review_problems(project.__dict__)
+
+
 def _resume_target(project, **kwargs):
     # django-fsm asks for the target after the body ran, and the body clears `suspended_from`.
     return getattr(project, "_resume_to", project.suspended_from)
+
+
+def _positive(value):
+    if value is not None and value <= 0:
+        raise ValidationError("约定指标必须大于 0")
+
+
+def _not_negative(value):
+    if value is not None and value < 0:
+        raise ValidationError("复核数值不能为负数")
+
+
+def _indicator_field(label, *, agreed=False):
+    return models.DecimalField(label, max_digits=18, decimal_places=4, null=True, blank=True,
+                               validators=[_positive if agreed else _not_negative])
+
+
+def _indicator_constraints():
+    """Section 10 behind the validation: agreed indicators > 0, recorded values ≥ 0, and per-亩
+    indicators only with a land area."""
+    constraints = [
+        models.CheckConstraint(condition=Q(**{f"{name}__isnull": True}) | Q(**{f"{name}__gt": 0}),
+                               name=f"project_{name}_positive")
+        for name in compliance.AGREED_FIELDS
+    ]
+    constraints += [
+        models.CheckConstraint(condition=Q(**{f"{name}__isnull": True}) | Q(**{f"{name}__gte": 0}),
+                               name=f"project_{name}_not_negative")
+        for name in compliance.ACTUAL_FIELDS
+    ]
+    no_per_mu = Q(**{f"{name}__isnull": True for name in compliance.PER_MU_AGREED_FIELDS})
+    # A NULL land area makes "land_area > 0" unknown, which a CHECK lets pass: say NOT NULL too.
+    with_area = Q(land_area__isnull=False, land_area__gt=0)
+    constraints.append(models.CheckConstraint(condition=no_per_mu | with_area,
+                                              name="project_per_mu_indicators_need_land_area"))
+    return constraints
 
 
 class Project(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
@@ -274,6 +322,20 @@ class Project(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
     stats_code = models.CharField("统计库项目代码", max_length=64, blank=True)
     remark = models.TextField("备注", blank=True)
 
+    # 标准地 agreed indicators (section 10), optional, agreed at signing or later.
+    agreed_investment_intensity = _indicator_field("约定投资强度（万元/亩）", agreed=True)
+    agreed_tax_per_mu = _indicator_field("约定亩均税收（万元/亩·年）", agreed=True)
+    agreed_output_per_mu = _indicator_field("约定亩均产值（万元/亩·年）", agreed=True)
+    agreed_plot_ratio = _indicator_field("约定容积率", agreed=True)
+    agreed_energy_per_output = _indicator_field("约定单位能耗（吨标煤/万元）", agreed=True)
+    # What the 达产复核 found; the per-亩 figures are computed from these and the land area.
+    actual_fixed_investment = _indicator_field("固定资产投资（万元）")
+    actual_yearly_tax = _indicator_field("年税收（万元）")
+    actual_yearly_output = _indicator_field("年产值（万元）")
+    actual_plot_ratio = _indicator_field("实际容积率")
+    actual_energy_per_output = _indicator_field("实际单位能耗（吨标煤/万元）")
+    capacity_reviewed_on = models.DateField("达产复核日期", null=True, blank=True)
+
     status = FSMField(
         "状态", default=Status.NEGOTIATING, choices=Status.choices, protected=True, db_index=True
     )
@@ -299,6 +361,7 @@ class Project(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
                 condition=Q(total_investment__isnull=True) | Q(total_investment__gt=0),
                 name="project_total_investment_positive",
             ),
+            *_indicator_constraints(),
         ]
 
     def __str__(self):
@@ -319,6 +382,19 @@ class Project(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
     @property
     def is_active(self):
         return self.status in ACTIVE_STATUSES
+
+    def clean(self):
+        problems = compliance.per_mu_agreement_problems(self.__dict__)
+        if problems:
+            raise ValidationError({"land_area": problems})
+
+    @property
+    def has_agreement(self):
+        return compliance.has_agreement(self.__dict__)
+
+    def compliance_check(self, as_of=None):
+        """Section 10: the agreed indicators judged against the 达产复核 values."""
+        return compliance.evaluate(self.__dict__, as_of=as_of)
 
     # --- guards: each returns the Chinese reasons a transition is refused ------------------------
 
@@ -365,6 +441,8 @@ class Project(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
             problems.append("需新供地的项目须先完成供地，才能开工")
         elif name == Transition.ENTER_STATISTICS and not _statistics_ready(self):
             problems.append("入库前须填写统计库项目代码")
+        elif name == Transition.REACH_CAPACITY:
+            problems += compliance.capacity_review_problems(self.__dict__)
         elif name in (Transition.SUSPEND, Transition.TERMINATE) and not reason.strip():
             problems.append(f"{label}须填写原因")
         problems += self.date_problems(effective_date, label=label, today=today)
@@ -408,6 +486,16 @@ class Project(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
 
     @transition(field=status, source=Status.IN_STATISTICS, target=Status.IN_PRODUCTION)
     def start_production(self, *, effective_date, **kwargs):
+        self.last_event_date = effective_date
+
+    @transition(field=status, source=Status.IN_PRODUCTION, target=Status.AT_CAPACITY,
+                conditions=[_capacity_ready])
+    def reach_capacity(self, *, effective_date, **kwargs):
+        # Values given with the transition are its 达产复核, dated with it unless dated before.
+        if self.capacity_reviewed_on is None and any(
+            getattr(self, name) is not None for name in compliance.ACTUAL_FIELDS
+        ):
+            self.capacity_reviewed_on = effective_date
         self.last_event_date = effective_date
 
     @transition(field=status, source=list(SUSPENDABLE_STATUSES), target=Status.SUSPENDED)

@@ -26,6 +26,8 @@ DEADLINE_RULES = [
     ("start", "land", 3, "市住建局", True),
     ("statistics", "start", 1, "市统计局", False),
     ("production", "start", 18, "市经信局", False),
+    # Section 10: 达产 24 months after production's actual (else planned) date.
+    ("capacity", "production", 24, "市经信局", False),
 ]
 
 # Section 11: the default responsible unit of each type of need (要素保障).

@@ -10,7 +10,6 @@ from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from .models import (
-    ACTIVE_STATUSES,
     Leader,
     Problem,
     ProblemStatus,
@@ -96,12 +95,13 @@ def own_projects(user, *, as_of) -> QuerySet[Project]:
     import datetime
 
     from milestones.models import Node
-    from milestones.selectors import DUE_SOON_DAYS
+    from milestones.selectors import DUE_SOON_DAYS, live_node_q
 
     unit_id = user.profile.unit_id
+    # live_node_q: the nodes that can be late (section 4, and the 达产 node in production, section 10).
     node_due = Node.objects.filter(
-        project=OuterRef("pk"), responsible_unit_id=unit_id, actual_date__isnull=True,
-        planned_date__lte=as_of + datetime.timedelta(days=DUE_SOON_DAYS), project__status__in=ACTIVE_STATUSES,
+        live_node_q(), project=OuterRef("pk"), responsible_unit_id=unit_id, actual_date__isnull=True,
+        planned_date__lte=as_of + datetime.timedelta(days=DUE_SOON_DAYS),
     )
     return Project.objects.filter(Q(responsible_unit_id=unit_id) | Exists(node_due))
 
@@ -206,14 +206,16 @@ def likely_duplicates(*, name: str, investor: str) -> QuerySet[Project]:
 
 
 def unit_nodes(user):
-    """A unit user's own nodes that are not done, on active projects, soonest first ("my nodes")."""
+    """A unit user's own nodes that are not done, on active projects (and the 达产 node of projects
+    in production, section 10), soonest first ("my nodes")."""
     from milestones.models import Node
+    from milestones.selectors import pending_nodes
 
     unit = user_unit(user)
     if unit is None:
         return Node.objects.none()
     return (
-        Node.objects.filter(responsible_unit=unit, actual_date__isnull=True, project__status__in=ACTIVE_STATUSES)
+        pending_nodes().filter(responsible_unit=unit)
         .select_related("project", "project__contact_leader")
         .order_by("planned_date", "project__code")
     )
@@ -285,6 +287,16 @@ def can_transition(user, project: Project, name: str, nodes=None) -> bool:
 def allowed_transitions(user, project: Project, nodes=None) -> list[str]:
     """The transition buttons to show this user on this project."""
     return [name for name in state_transitions(project) if can_transition(user, project, name, nodes)]
+
+
+def can_review_capacity(user, project: Project, nodes=None) -> bool:
+    """达产复核 (section 10): the center, or the unit that owns the project's 达产 node, once the
+    project produces (in production or at capacity)."""
+    from .services import REVIEWABLE_STATUSES
+
+    if project.status not in REVIEWABLE_STATUSES:
+        return False
+    return can_transition(user, project, Transition.REACH_CAPACITY, nodes)
 
 
 def can_add_note(user, project: Project) -> bool:

@@ -17,6 +17,7 @@ from milestones import services as node_services
 from milestones.models import NodeType
 from notifications import services as notification_services
 
+from . import compliance
 from .models import (
     PROBLEM_REPLY_DAYS,
     Instruction,
@@ -62,12 +63,14 @@ TRANSITION_FIELDS = {
     Transition.SIGN: {"total_investment", "currency", "is_manufacturing", "cluster", "responsible_unit"},
     Transition.ACQUIRE_LAND: {"land_area"},
     Transition.ENTER_STATISTICS: {"stats_code"},
+    # Section 10: the transition asks for the 达产复核 values where indicators were agreed.
+    Transition.REACH_CAPACITY: set(compliance.ACTUAL_FIELDS),
 }
 
 # Project fields a transition body may change; snapshotted so that a revert restores them.
 _SNAPSHOT_FIELDS = ("signing_date", "suspended_from", "suspended_on", "status_reason", "last_event_date",
                     "land_area", "stats_code", "total_investment", "currency", "is_manufacturing", "cluster",
-                    "responsible_unit_id")
+                    "responsible_unit_id", *compliance.REVIEW_FIELDS)
 
 
 def _snapshot(project):
@@ -255,7 +258,7 @@ def check_version(project, *, version: int | None, loaded: dict | None = None) -
 PROJECT_FIELDS = (
     "name", "investor", "total_investment", "currency", "is_manufacturing", "cluster", "source",
     "channel", "platform", "responsible_unit", "contact_leader", "needs_new_land", "land_area", "stats_code",
-    "remark",
+    "remark", *compliance.AGREED_FIELDS,
 )
 
 
@@ -324,6 +327,45 @@ def project_update(*, project: Project, user=None, planned_dates: dict | None = 
     locked.save()
     node_services.sync_nodes(project=locked, agreed_dates=planned_dates or {})
     _after_change(locked)
+    _refresh(project, locked)
+    return locked
+
+
+# --- 达产复核 (section 10) ----------------------------------------------------------------------
+
+# The states in which a project can be reviewed: producing (before 达产) or at capacity (a correction).
+REVIEWABLE_STATUSES = (Status.IN_PRODUCTION, Status.AT_CAPACITY)
+
+
+@transaction.atomic
+def capacity_review(*, project: Project, user=None, reviewed_on: datetime.date, values: dict,
+                    today: datetime.date | None = None) -> Project:
+    """Section 10's 达产复核: record the actual values (fixed-asset investment, yearly tax and output,
+    plot ratio, energy per 万元) that the agreed indicators are judged against. `values` holds the
+    five fields; a None clears one. A dated note keeps who recorded what and when."""
+    unknown = set(values) - set(compliance.ACTUAL_FIELDS)
+    if unknown:
+        raise ValidationError({key: "该字段不能在达产复核中填写" for key in sorted(unknown)})
+    locked = Project.objects.select_for_update().get(pk=project.pk)
+    if locked.status not in REVIEWABLE_STATUSES:
+        raise ValidationError({"__all__": f"项目当前为「{locked.get_status_display()}」，投产后才能达产复核"})
+    today = today or local_today()
+    if reviewed_on is None or reviewed_on > today:
+        raise ValidationError({"reviewed_on": f"复核日期不能为空，也不能晚于今天（{today:%Y-%m-%d}）"})
+    for name, value in values.items():
+        setattr(locked, name, value)
+    locked.capacity_reviewed_on = reviewed_on
+    locked.full_clean(exclude=["status"])
+    locked.save()
+    check = locked.compliance_check()
+    recorded = "；".join(
+        f"{Project._meta.get_field(name).verbose_name} {value.normalize():f}"
+        for name, value in values.items() if value is not None
+    )
+    ProgressNote.objects.create(
+        project=locked, by=user,
+        text=f"达产复核（{reviewed_on:%Y-%m-%d}）：{recorded or '未填写数值'}。结论：{check['verdict']}",
+    )
     _refresh(project, locked)
     return locked
 

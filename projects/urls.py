@@ -4,7 +4,7 @@ from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import SimpleRouter
 
 from . import api, api_factors
-from .views import dashboard, factors, inbox, ledger, problems, projects, reports
+from .views import compliance, dashboard, factors, inbox, ledger, problems, projects, reports
 
 router = SimpleRouter()
 router.register("projects", api.ProjectViewSet, basename="api-project")
@@ -14,6 +14,7 @@ api_urls = [
     path("auth/token/", obtain_auth_token, name="api_token"),
     path("overdue/", api.OverdueView.as_view(), name="api_overdue"),
     path("reports/1330/", api.Report1330View.as_view(), name="api_report_1330"),
+    path("reports/compliance/", api.ReportComplianceView.as_view(), name="api_report_compliance"),
     path("reports/factors/", api_factors.ReportFactorsView.as_view(), name="api_report_factors"),
     path("", include(router.urls)),
 ]
@@ -33,6 +34,7 @@ urlpatterns = [
          name="project_transition"),
     path("projects/<str:code>/revert/", projects.project_revert_view, name="project_revert"),
     path("projects/<str:code>/notes/", projects.project_note_add, name="project_note_add"),
+    path("projects/<str:code>/capacity-review/", projects.project_capacity_review, name="project_capacity_review"),
     path("projects/<str:code>/problems/", problems.problem_new, name="problem_new"),
     path("my/contacts/", projects.my_contacts, name="my_contacts"),
     path("my/nodes/", projects.my_nodes, name="my_nodes"),
@@ -45,6 +47,7 @@ urlpatterns = [
     path("inbox/", inbox.inbox, name="inbox"),
     path("inbox/read/", inbox.inbox_read, name="inbox_read_all"),
     path("inbox/<int:pk>/read/", inbox.inbox_read, name="inbox_read"),
+    path("compliance/", compliance.compliance_page, name="compliance"),
     path("reports/", reports.reports_page, name="reports"),
     path("reports/<str:report>.<str:fmt>", reports.report_download, name="report_download"),
     path("api/", include(api_urls)),

@@ -8,6 +8,8 @@ from . import selectors
 from .factors import factor_section
 from .pdf import (
     LIGHT_COLORS,
+    compliance_tables,
+    ranking_table,
     cn_date,
     data_table,
     heading,
@@ -89,7 +91,31 @@ def bulletin_story(data: dict) -> list:
         [0.06, 0.1, 0.2, 0.14, 0.11, 0.11, 0.1, 0.18], wrap=(2, 3, 4, 7),
     ))
     story += factor_bulletin_section(data["factors"], number="九")
+    story += capacity_story(data["capacity"], as_of=as_of, number="十")
     story.append(Spacer(1, 8))
+    return story
+
+
+def capacity_story(section: dict, *, as_of, number: str) -> list:
+    """达产与亩均 (section 10): this week's 达产, the 标准地 projects not (yet) meeting their
+    agreement, and the 亩均 ranking by platform."""
+    summary = section["summary"]
+    story = heading(f"{number}、项目达产与标准地复核（亩均论英雄）")
+    story.append(paragraph(
+        f"本周达产项目<b>{len(section['reached'])}</b>个。截至{cn_date(as_of)}，已投产标准地项目复核达标"
+        f"<b>{summary['met']}</b>个、未达标<b>{summary['not_met']}</b>个、尚未复核<b>{summary['unreviewed']}</b>个。"
+    ))
+    story.append(paragraph("（一）本周达产项目", "body"))
+    story.append(data_table(
+        ["序号", "项目编号", "项目名称", "所在平台", "达产日期", "计划达产日期", "是否按期"],
+        [[i, r["code"], r["name"], r["platform"], short_date(r["actual_date"]), short_date(r["planned_date"]),
+          "按期" if r["on_time"] else "逾期达产"] for i, r in enumerate(section["reached"], start=1)],
+        [0.07, 0.12, 0.3, 0.15, 0.12, 0.13, 0.11], wrap=(2, 3),
+    ))
+    story.append(paragraph("（二）标准地复核未达标、尚未复核的项目", "body"))
+    story += compliance_tables({"projects": section["pending"]})
+    story.append(paragraph("（三）亩均效益分平台排名", "body"))
+    story.append(ranking_table(section["ranking"]))
     return story
 
 

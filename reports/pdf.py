@@ -35,6 +35,7 @@ from reportlab.platypus import (
 
 from . import selectors
 from .charts import cumulative_signings_chart
+from .compliance import compliance_report
 
 FONT = "WQYMicroHei"
 RED = colors.HexColor("#C00000")
@@ -287,7 +288,7 @@ def progress_1330_story(report: dict) -> list:
         ["", *selectors.STEP_LABELS.values()],
         [["已达到（个）", *reached.values()],
          ["占比", *[pct(selectors.ratio(v, counts["100m"])) for v in reached.values()]]],
-        [0.2, 0.16, 0.16, 0.16, 0.16, 0.16],
+        [0.16] + [0.84 / len(reached)] * len(reached),
     ))
     story.append(Spacer(1, 6))
     landing_rows = []
@@ -406,3 +407,65 @@ def leader_report_pdf(*, leader, as_of: datetime.date) -> bytes:
     """A city leader's contact projects (市领导联系重大项目制度) as an A4 PDF."""
     data = selectors.leader_report_data(leader=leader, as_of=as_of)
     return render(leader_report_story(data), title=f"市领导联系重大项目情况报告（{leader}）")
+
+
+# --- the 标准地 compliance report (sections 10 and 11) ---------------------------------------------
+
+
+def figure(value) -> str:
+    """A figure without trailing zeros, up to 4 decimals (0.08 吨标煤/万元, 333.3333 万元/亩)."""
+    return "—" if value is None else f"{value:,.4f}".rstrip("0").rstrip(".")
+
+
+def compliance_tables(report: dict) -> list:
+    """One row per agreed indicator (约定, 实际, 差距, 达标) with its project's verdict; shared by the
+    report and the bulletin's 达产 section."""
+    rows, colors = [], {}
+    for number, item in enumerate(report["projects"], start=1):
+        for key, indicator in item["indicators"].items():
+            met = {True: "达标", False: "未达标", None: "未复核"}[indicator["met"]]
+            gap = "—" if indicator["shortfall"] is None else f"{indicator['shortfall'] * 100:+.1f}%"
+            if indicator["met"] is not None:
+                colors[(len(rows), 7)] = LIGHT_COLORS["green" if indicator["met"] else "red"]
+            rows.append([number, f"{item['project']} {item['name']}", item["platform"],
+                         f"{indicator['label']}", figure(indicator["agreed"]), figure(indicator["actual"]), gap, met,
+                         item["verdict"]])
+    story = [data_table(
+        ["序号", "项目", "所在平台", "约定指标", "约定值", "实际值", "差距", "是否达标", "项目结论"],
+        rows, [0.05, 0.22, 0.11, 0.1, 0.1, 0.1, 0.1, 0.1, 0.12], wrap=(1, 2), cell_colors=colors,
+    )]
+    story.append(paragraph("注：投资强度、亩均税收、亩均产值单位为万元/亩（税收、产值按年），单位能耗为吨标煤/万元，容积率无单位；"
+                           "实际值按达产复核数值和用地面积计算；差距 =（实际−约定）÷约定；单位能耗不高于约定为达标，"
+                           "其余不低于约定为达标；任一约定指标未复核，项目即为未复核。", "note"))
+    return story
+
+
+def ranking_table(ranking: list[dict]) -> Table:
+    return data_table(
+        ["排名", "所在平台", "达产项目（个）", "用地面积（亩）", "亩均税收（万元/亩）", "亩均产值（万元/亩）", "产值排名"],
+        [[r["rank"], r["platform"], r["projects"], figure(r["land_area"]), figure(r["tax_per_mu"]),
+          figure(r["output_per_mu"]), r["output_rank"]] for r in ranking],
+        [0.07, 0.23, 0.13, 0.14, 0.15, 0.15, 0.13], wrap=(1,),
+    )
+
+
+def compliance_story(report: dict) -> list:
+    as_of = datetime.date.fromisoformat(report["as_of"])
+    summary = report["summary"]
+    story = bulletin_header(title="嵊州市标准地项目达产复核情况通报", issue=f"截至{cn_date(as_of)}", date=as_of)
+    story.append(paragraph(
+        f"截至{cn_date(as_of)}，已投产的标准地项目共<b>{len(report['projects'])}</b>个，其中达产复核达标"
+        f"<b>{summary['met']}</b>个、未达标<b>{summary['not_met']}</b>个、尚未复核<b>{summary['unreviewed']}</b>个。"
+    ))
+    story += heading("一、标准地约定指标复核情况")
+    story += compliance_tables(report)
+    story += heading("二、亩均效益分平台排名（亩均论英雄）")
+    story.append(ranking_table(report["ranking"]))
+    story.append(paragraph("注：统计已达产且有用地面积的项目；亩均税收 = 年税收合计 ÷ 用地面积合计，亩均产值同理。", "note"))
+    return story
+
+
+def compliance_pdf(*, as_of: datetime.date) -> bytes:
+    """The 标准地 compliance report (sections 10 and 11) as an A4 PDF."""
+    report = compliance_report(as_of=as_of)
+    return render(compliance_story(report), title="嵊州市标准地项目达产复核情况通报")

@@ -24,8 +24,8 @@ from milestones.selectors import (
     suspended_projects,
 )
 from projects.models import (
-    ACTIVE_STATUSES,
     AMOUNT_UNIT_LABEL,
+    LIGHT_STATUSES,
     Channel,
     Cluster,
     Platform,
@@ -50,6 +50,7 @@ STEPS = [
     ("started", NodeType.START),
     ("in_statistics", NodeType.STATISTICS),
     ("in_production", NodeType.PRODUCTION),
+    ("at_capacity", NodeType.CAPACITY),
 ]
 STEP_LABELS = {key: NodeType(node_type).label for key, node_type in STEPS}
 LAND_STEP = 1  # index of land_acquired in STEPS
@@ -523,7 +524,15 @@ def bulletin_data(*, as_of: datetime.date) -> dict:
              "suspended_days": days, "suspended_from": Status(previous).label if previous else "", "reason": reason}
             for code, name, unit, leader, since, days, previous, reason in suspended
         ],
+        "capacity": _capacity_section(as_of=as_of, week_start=start),
     }
+
+
+def _capacity_section(*, as_of, week_start):
+    # reports.compliance builds on this module's helpers, so it is imported when used.
+    from .compliance import capacity_bulletin
+
+    return capacity_bulletin(as_of=as_of, week_start=week_start)
 
 
 def amount_unit(currency: str) -> str:
@@ -555,7 +564,10 @@ def leader_report_data(*, leader, as_of: datetime.date) -> dict:
     project_items = []
     for project in projects:
         pending_nodes = sorted(project.pending_nodes, key=lambda node: NODE_ORDER.index(node.node_type))
-        next_node = pending_nodes[0] if pending_nodes and project.status in ACTIVE_STATUSES else None
+        if project.status == Status.IN_PRODUCTION:
+            # Section 10: in production, only the 达产 node is still being chased.
+            pending_nodes = [node for node in pending_nodes if node.node_type == NodeType.CAPACITY]
+        next_node = pending_nodes[0] if pending_nodes and project.status in LIGHT_STATUSES else None
         project_items.append({
             "code": project.code, "name": project.name,
             "investment": amount_label(project.total_investment, project.currency),

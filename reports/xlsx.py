@@ -8,11 +8,13 @@ from decimal import Decimal
 
 from openpyxl import Workbook
 
+from projects.compliance import INDICATORS
 from projects.excel import AMOUNT_FORMAT, INTEGER_FORMAT, PERCENT_FORMAT, row_cells, setup_sheet, text_width
 
 from milestones.factor_selectors import report_factors
 
 from . import selectors
+from .compliance import compliance_report
 from .factors import totals_rows
 from .pdf import LIGHT_LABELS
 
@@ -124,13 +126,14 @@ def progress_1330_xlsx(*, year: int, as_of: datetime.date) -> bytes:
     add_table(
         workbook, "项目清单",
         ["项目编号", "项目名称", "总投资（万）", "总投资（亿）", "签约日期", "产业集群", "项目来源", "招商方式", "所在平台",
-         "责任单位", "联系市领导", "当前状态", "10亿元以上", "供地日期", "开工日期", "入库日期", "投产日期"],
+         "责任单位", "联系市领导", "当前状态", "10亿元以上", "供地日期", "开工日期", "入库日期", "投产日期",
+         "达产日期"],
         [[row["code"], row["name"], *amount_columns(row["total_investment"]),
           as_date(row["signing_date"]), row["cluster"], row["source"], row["channel"], row["platform"],
           row["responsible_unit"], row["contact_leader"], row["status_label"], "是" if "1b" in row["levels"] else "否",
-          *[as_date(row["actual_dates"][node]) for node in ("land", "start", "statistics", "production")]]
+          *[as_date(row["actual_dates"][node]) for node in ("land", "start", "statistics", "production", "capacity")]]
          for row in report["rows"]],
-        widths=[12, 30, 16, 14, 12, 18, 10, 12, 14, 18, 12, 10, 10, 12, 12, 12, 12],
+        widths=[12, 30, 16, 14, 12, 18, 10, 12, 14, 18, 12, 10, 10, 12, 12, 12, 12, 12],
         row_formats=amount_formats([row["amount_unit"] for row in report["rows"]]),
     )
     return to_bytes(workbook)
@@ -198,7 +201,19 @@ def bulletin_xlsx(*, as_of: datetime.date) -> bytes:
         widths=[12, 30, 18, 14, 12, 12, 12, 30],
     )
     factor_sheets(workbook, data["factors"])
+    capacity_sheets(workbook, data["capacity"])
     return to_bytes(workbook)
+
+
+def capacity_sheets(workbook, section: dict) -> None:
+    """The bulletin's 达产 section: this week's 达产, the 标准地 projects not (yet) met, the ranking."""
+    add_table(
+        workbook, "本周达产", ["项目编号", "项目名称", "所在平台", "达产日期", "计划达产日期", "是否按期"],
+        [[r["code"], r["name"], r["platform"], r["actual_date"], r["planned_date"], "按期" if r["on_time"] else "逾期达产"]
+         for r in section["reached"]],
+        widths=[12, 30, 16, 12, 14, 10],
+    )
+    compliance_sheets(workbook, {"projects": section["pending"], "ranking": section["ranking"]})
 
 
 # --- a leader's contact projects -----------------------------------------------------------------------
@@ -225,6 +240,47 @@ def leader_report_xlsx(*, leader, as_of: datetime.date) -> bytes:
         widths=[12, 30, 8, 12, 10, 20],
     )
     problem_sheet(workbook, "待协调问题", data["problems"])
+    return to_bytes(workbook)
+
+
+# --- the 标准地 compliance report (sections 10 and 11) -------------------------------------------------
+
+
+def compliance_sheets(workbook, report: dict) -> None:
+    """The projects with each agreed indicator (约定 / 实际 / 达标 / 差距) and the 亩均 ranking."""
+    headers = ["项目编号", "项目名称", "所在平台", "状态", "用地面积（亩）", "复核日期", "结论"]
+    formats = {}
+    for indicator in INDICATORS:
+        start = len(headers)
+        headers += [f"{indicator.label}·约定", f"{indicator.label}·实际", f"{indicator.label}·达标",
+                    f"{indicator.label}·差距"]
+        formats[start + 3] = PERCENT_FORMAT
+    rows = []
+    for r in report["projects"]:
+        row = [r["project"], r["name"], r["platform"], r["status_label"], r["land_area"], as_date(r["reviewed_on"]),
+               r["verdict"]]
+        for indicator in INDICATORS:
+            item = r["indicators"].get(indicator.key)
+            if item is None:
+                row += [None, None, None, None]
+            else:
+                met = {True: "是", False: "否", None: "未复核"}[item["met"]]
+                row += [item["agreed"], item["actual"], met, item["shortfall"]]
+        rows.append(row)
+    add_table(workbook, "达产复核", headers, rows, formats=formats)
+    add_table(
+        workbook, "亩均排名",
+        ["排名", "所在平台", "达产项目（个）", "用地面积（亩）", "年税收（万元）", "年产值（万元）", "亩均税收（万元/亩）",
+         "亩均产值（万元/亩）", "产值排名"],
+        [[r["rank"], r["platform"], r["projects"], r["land_area"], r["yearly_tax"], r["yearly_output"],
+          r["tax_per_mu"], r["output_per_mu"], r["output_rank"]] for r in report["ranking"]],
+        widths=[8, 24, 14, 14, 14, 14, 18, 18, 10],
+    )
+
+
+def compliance_xlsx(*, as_of: datetime.date) -> bytes:
+    workbook = new_workbook()
+    compliance_sheets(workbook, compliance_report(as_of=as_of))
     return to_bytes(workbook)
 
 

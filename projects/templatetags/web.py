@@ -14,6 +14,7 @@ NAV = [
     ("my_contacts", "我联系的项目", (Role.LEADER,)),
     ("my_nodes", "我的节点", (Role.UNIT,)),
     ("problem_list", "问题协调", None),
+    ("compliance", "标准地达产", None),
     ("factor_list", "要素保障", None),
     ("reports", "报表", (Role.CENTER, Role.LEADER, Role.ADMIN)),
 ]

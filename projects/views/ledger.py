@@ -75,4 +75,7 @@ def ledger_import(request):
             if result.ok:
                 context["digest"] = ledger_uploads.keep(user=request.user, content=content)
     failed = context.get("expired") or context["form"].errors or (context["result"] and context["result"].errors)
-    return render(request, "projects/import.html", context, status=400 if failed else 200)
+    status = 400 if failed else 200
+    if context["result"] and context["result"].busy:
+        status = 409  # nothing wrong with the file: another import was running
+    return render(request, "projects/import.html", context, status=status)

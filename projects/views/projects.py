@@ -14,13 +14,22 @@ from milestones import selectors as node_selectors
 from milestones.models import NODE_ORDER
 
 from .. import selectors
-from ..forms import NoteForm, ProblemForm, ProjectFilter, ProjectForm, RevertForm, TransitionForm
+from ..forms import (
+    CapacityReviewForm,
+    NoteForm,
+    ProblemForm,
+    ProjectFilter,
+    ProjectForm,
+    RevertForm,
+    TransitionForm,
+)
 from ..models import Problem, ProblemStatus, Role, Transition, Unit, last_revertible, local_today
 from ..permissions import role_required
 from ..services import (
     EditConflict,
     TransitionConflict,
     TransitionRefused,
+    capacity_review,
     progress_note_add,
     project_create,
     project_revert_last,
@@ -113,9 +122,10 @@ def _timeline(project, as_of):
     return nodes
 
 
-def _detail_context(request, project, as_of, *, open_form=None, revert_form=None):
+def _detail_context(request, project, as_of, *, open_form=None, revert_form=None, review_form=None):
     user = request.user
     nodes = _timeline(project, as_of)
+    can_review = selectors.can_review_capacity(user, project, nodes)
     forms = []
     for name in selectors.allowed_transitions(user, project, nodes):
         if open_form is not None and open_form.name == name:
@@ -146,6 +156,10 @@ def _detail_context(request, project, as_of, *, open_form=None, revert_form=None
         "can_raise": selectors.can_raise_problem(user, project),
         "problem_form": ProblemForm(can_assign=selectors.can_assign_problem(user), prefix="problem"),
         "perm": _problem_permissions(user),
+        # Section 10: the agreed indicators judged against the 达产复核, and the form to record it.
+        "compliance": project.compliance_check(),
+        "can_review": can_review,
+        "review_form": (review_form or CapacityReviewForm(project=project)) if can_review else None,
         **_changes(request, project),
     }
 
@@ -248,6 +262,29 @@ def project_revert_view(request, code):
             return _to_detail(request, project)
     context = _detail_context(request, project, as_of, revert_form=form)
     context["revert_open"] = True
+    return render(request, "projects/detail.html", context, status=400)
+
+
+@require_POST
+@role_required(selectors.user_role)
+def project_capacity_review(request, code):
+    """达产复核 (section 10): record the actual values the agreed indicators are judged against."""
+    as_of = local_today()
+    project = _scoped_project(request.user, code, as_of)
+    if not selectors.can_review_capacity(request.user, project):
+        raise Http404("无此操作")
+    form = CapacityReviewForm(request.POST, project=project)
+    if form.is_valid():
+        try:
+            capacity_review(project=project, user=request.user, reviewed_on=form.cleaned_data["reviewed_on"],
+                            values=form.values())
+        except ValidationError as exc:
+            attach_errors(form, exc)
+        else:
+            messages.success(request, f"已登记达产复核：{project.code} {project.name}")
+            return _to_detail(request, project)
+    context = _detail_context(request, project, as_of, review_form=form)
+    context["review_open"] = True
     return render(request, "projects/detail.html", context, status=400)
 
 

@@ -54,6 +54,9 @@ def report_download(request, report, fmt):
     elif report == "bulletin":
         name = f"重大项目通报_{stamp}"
         content = (bulletin.bulletin_pdf if fmt == "pdf" else xlsx.bulletin_xlsx)(as_of=as_of)
+    elif report == "compliance":
+        name = f"标准地达产复核_{stamp}"
+        content = (pdf.compliance_pdf if fmt == "pdf" else xlsx.compliance_xlsx)(as_of=as_of)
     elif report == "factors":
         name = f"要素保障_截至{stamp}"
         content = (factors.factors_pdf if fmt == "pdf" else xlsx.factors_xlsx)(as_of=as_of)

@@ -41,6 +41,7 @@ def test_default_durations_chain_from_the_signing_date():
         "start": D(2026, 5, 28),  # 3 months after land
         "statistics": D(2026, 6, 28),  # 1 month after start
         "production": D(2027, 11, 28),  # 18 months after start, not after statistics
+        "capacity": D(2029, 11, 28),  # 24 months after production (section 10)
     }
 
 

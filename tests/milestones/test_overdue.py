@@ -74,7 +74,7 @@ def test_active_projects_have_overdue_nodes(status):
 
 
 @pytest.mark.parametrize(
-    "status", [Status.NEGOTIATING, Status.SUSPENDED, Status.TERMINATED, Status.IN_PRODUCTION]
+    "status", [Status.NEGOTIATING, Status.SUSPENDED, Status.TERMINATED, Status.AT_CAPACITY]
 )
 def test_projects_that_are_not_active_have_no_overdue_nodes_no_due_soon_and_no_light(status):
     project = project_with_land(days_before(50), status=status)

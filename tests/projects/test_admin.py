@@ -65,6 +65,41 @@ def test_the_history_cannot_be_edited_in_the_admin(admin_client):
     assert log.note == "" and response.status_code in (200, 403)
 
 
+def test_the_admin_configures_the_capacity_rule(admin_client):
+    from milestones.models import DeadlineRule
+
+    body = admin_client.get(reverse("admin:milestones_deadlinerule_changelist")).content.decode()
+    assert "达产" in body
+    rule = DeadlineRule.objects.get(node_type="capacity")
+    assert (rule.after, rule.months, rule.default_unit.name) == ("production", 24, "市经信局")
+
+
+def test_the_admin_edits_agreed_indicators_and_refuses_per_mu_ones_without_land(admin_client):
+    project = ProjectFactory(status=Status.SIGNED, land_area=None, needs_new_land=False)
+    page = admin_client.get(reverse("admin:projects_project_change", args=[project.pk])).content.decode()
+    assert "标准地约定指标" in page and "约定亩均税收" in page
+    data = {"code": project.code, "name": project.name, "investor": project.investor, "total_investment": "20000",
+            "currency": "CNY", "is_manufacturing": "True", "cluster": "高端装备", "source": "外引",
+            "channel": "产业链招商", "responsible_unit": project.responsible_unit_id, "agreed_tax_per_mu": "30",
+            **{f"{prefix}-{key}": value for prefix in ("nodes", "problems", "history")
+               for key, value in (("TOTAL_FORMS", "0"), ("INITIAL_FORMS", "0"))}}
+    response = admin_client.post(reverse("admin:projects_project_change", args=[project.pk]), data)
+    assert response.status_code == 200 and "不能约定按亩计算的指标" in response.content.decode()
+
+
+def test_the_admin_reach_capacity_form_asks_for_the_review_values(admin_client):
+    project = ProjectFactory(status=Status.IN_PRODUCTION, agreed_plot_ratio=Decimal("1.2"),
+                             actual={"production": datetime.date(2025, 1, 1)}, last_event_date=datetime.date(2025, 1, 1))
+    url = reverse("admin:projects_project_transition_name", args=[project.pk, "reach_capacity"])
+    assert "实际容积率" in admin_client.get(url).content.decode()
+    response = admin_client.post(url, {"reach_capacity-effective_date": "2026-02-01",
+                                       "reach_capacity-expected_status": "in_production",
+                                       "reach_capacity-actual_plot_ratio": "1.4"})
+    assert response.status_code == 302
+    project.refresh_from_db()
+    assert project.status == Status.AT_CAPACITY and project.actual_plot_ratio == Decimal("1.4")
+
+
 # --- group robots (issue 10): the 加签 secret is stored, never shown again -----------------------
 
 ROBOT_URL = "https://oapi.dingtalk.com/robot/send?access_token=abc"

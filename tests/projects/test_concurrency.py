@@ -312,3 +312,105 @@ def test_a_refused_api_transition_says_the_current_state(center):
     assert response.status_code == 400
     body = response.json()
     assert body["detail"] and (body["status"], body["status_label"]) == ("started", "已开工")
+
+
+# --- parallel imports are serialised: the second waits or is told so, never a 500 -----------------
+
+
+def _ledger_file(path, count=12):
+    from tests.projects.test_ledger import base_row, write_ledger
+
+    rows = [base_row(**{"项目编号": f"SZ-PAR-{n:03d}", "项目名称": f"并发导入项目{n}"}) for n in range(count)]
+    return write_ledger(path, rows)
+
+
+def _upload(client, path):
+    """Upload (the check, a dry run) and, when it passes, 确认导入 (the import itself)."""
+    from django.urls import reverse
+
+    with open(path, "rb") as handle:
+        checked = client.post(reverse("ledger_import"), {"file": handle, "create_missing": "on"})
+    if checked.status_code != 200:
+        return checked
+    return client.post(reverse("ledger_import"), {"digest": checked.context["digest"], "create_missing": "on"})
+
+
+@pytest.mark.services
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_parallel_imports_of_one_file_are_serialised_on_postgresql(tmp_path):
+    """4 web uploads and 3 command runs of the same file at once: each imports it (the first
+    creates, the others find it unchanged) or is told another import is running."""
+    from django.core.management import CommandError, call_command
+    from django.test import Client
+
+    from projects.models import Project, Role
+    from tests.factories import UserFactory
+
+    if not uses_postgres():
+        pytest.skip("the advisory lock is PostgreSQL's")
+    path = _ledger_file(tmp_path / "same.xlsx")
+    users = iter([UserFactory(username=f"center-import-{n}", role=Role.CENTER) for n in range(4)])
+    jobs = iter(["web"] * 4 + ["command"] * 3)
+    lock = threading.Lock()
+
+    def run():
+        with lock:
+            kind = next(jobs)
+            user = next(users) if kind == "web" else None
+        if kind == "web":
+            client = Client()
+            client.force_login(user)
+            response = _upload(client, path)
+            return ("web", response.status_code, response.content.decode())
+        try:
+            call_command("import_ledger", str(path), "--create-missing")
+            return ("command", 0, "")
+        except CommandError as exc:
+            return ("command", 1, str(exc))
+
+    outcomes = _in_threads(7, run)
+
+    assert not [o for o in outcomes if isinstance(o, BaseException)], outcomes
+    assert {status for kind, status, _ in outcomes if kind == "web"} <= {200, 409}
+    for kind, status, text in outcomes:
+        if status not in (0, 200):
+            assert "另一份台账正在导入" in text
+    assert Project.objects.filter(code__startswith="SZ-PAR-").count() == 12
+    assert sum(1 for kind, status, _ in outcomes if status in (0, 200)) >= 1
+
+
+@pytest.mark.services
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_an_import_that_waited_too_long_gets_a_clear_message(tmp_path, monkeypatch):
+    """A second import waits IMPORT_WAIT_SECONDS for the first, then the page answers 409 and the
+    command exits 1, each with the Chinese message, and nothing is written."""
+    import psycopg
+    from django.core.management import CommandError, call_command
+    from django.db import connection as django_connection
+    from django.test import Client
+
+    from projects import ledger
+    from projects.models import Project, Role
+    from tests.factories import UserFactory
+
+    if not uses_postgres():
+        pytest.skip("the advisory lock is PostgreSQL's")
+    monkeypatch.setattr(ledger, "IMPORT_WAIT_SECONDS", 1)
+    path = _ledger_file(tmp_path / "busy.xlsx", count=2)
+    client = Client()
+    client.force_login(UserFactory(username="center-busy", role=Role.CENTER))
+    params = django_connection.get_connection_params()
+    with psycopg.connect(**{k: v for k, v in params.items() if k != "cursor_factory"}) as holder:
+        holder.execute("BEGIN")
+        holder.execute("SELECT pg_advisory_xact_lock(%s)", [ledger._IMPORT_LOCK])  # an import in progress
+        response = _upload(client, path)
+        with pytest.raises(CommandError) as command:
+            call_command("import_ledger", str(path), "--create-missing")
+        holder.execute("ROLLBACK")
+    assert response.status_code == 409
+    assert "另一份台账正在导入（已等待 1 秒），请等其完成后再试" in response.content.decode()
+    assert "导入未进行：另一份台账正在导入" in str(command.value)
+    assert not Project.objects.filter(code__startswith="SZ-PAR-").exists()
+    # Once the first is done, the same file imports.
+    assert _upload(client, path).status_code == 200
+    assert Project.objects.filter(code__startswith="SZ-PAR-").count() == 2

@@ -139,6 +139,7 @@ def test_sample_empty_planned_dates_are_derived(sample_imported):
         "start": (D(2027, 2, 24), False),
         "statistics": (D(2027, 3, 24), False),
         "production": (D(2028, 8, 24), False),
+        "capacity": (D(2030, 8, 24), False),  # 24 months after production (section 10)
     }
     assert nodes["land"].responsible_unit.name == "市自然资源局"
     # No new land: no land node, and start follows sign (3 months after it).
@@ -191,10 +192,6 @@ REFUSALS = [
     ("sign guard", {"产业集群": None}, "第2行 签约日期: 签约前须填写：产业集群"),
     ("land guard", {"用地面积（亩）": None, "实际供地日期": "2026-04-01"},
      "第2行 实际供地日期: 供地前须填写大于 0 的用地面积（亩）"),
-    ("terminate a producing project", {"签约日期": "2024-03-01", "实际供地日期": "2024-06-01", "实际开工日期": "2024-09-01",
-                                       "实际入库日期": "2024-10-01", "实际投产日期": "2026-01-10",
-                                       "统计库项目代码": "33060000000001", "状态": "已终止"},
-     "第2行 状态: 项目当前为「已投产」，不能办理终止"),
     ("unknown leader", {"联系市领导": "副市长"}, "第2行 联系市领导: 系统中没有名为「副市长」的联系市领导"),
 ]
 

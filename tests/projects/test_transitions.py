@@ -117,7 +117,7 @@ def test_full_path_sets_each_nodes_actual_date():
     assert project.status == Status.IN_PRODUCTION
     actual = dict(project.nodes.values_list("node_type", "actual_date"))
     assert actual == {"sign": D(2026, 1, 15), "land": D(2026, 2, 1), "start": D(2026, 3, 1),
-                      "statistics": D(2026, 4, 1), "production": D(2026, 6, 1)}
+                      "statistics": D(2026, 4, 1), "production": D(2026, 6, 1), "capacity": None}
 
 
 def test_every_transition_refuses_a_date_before_the_previous_node():
@@ -147,8 +147,8 @@ def test_suspend_needs_a_reason_and_resume_restores_the_state():
     assert project.status == Status.STARTED and project.suspended_from == ""
 
 
-@pytest.mark.parametrize("status", [Status.NEGOTIATING, Status.IN_PRODUCTION, Status.TERMINATED])
-def test_suspend_is_only_for_active_projects(status):
+@pytest.mark.parametrize("status", [Status.NEGOTIATING, Status.AT_CAPACITY, Status.TERMINATED])
+def test_suspend_is_only_for_active_or_producing_projects(status):
     project = ProjectFactory(status=status)
     assert "不能办理暂停" in refused(project_transition, project=project, name="suspend",
                                    effective_date=D(2026, 3, 1), reason="x")
@@ -164,8 +164,8 @@ def test_terminate_needs_a_reason_and_is_final():
                                    effective_date=D(2026, 3, 2), reason="x")
 
 
-def test_terminate_is_refused_in_production():
-    project = ProjectFactory(status=Status.IN_PRODUCTION)
+def test_terminate_is_refused_at_capacity():
+    project = ProjectFactory(status=Status.AT_CAPACITY)
     assert "不能办理终止" in refused(project_transition, project=project, name="terminate",
                                    effective_date=D(2026, 3, 1), reason="x")
 
@@ -233,7 +233,7 @@ def test_create_with_a_signing_date_signs_through_the_guard():
                              land_area=Decimal("30"), signing_date=D(2026, 6, 1))
     assert project.status == Status.SIGNED
     assert list(project.history.values_list("transition", flat=True)) == ["create", "sign"]
-    assert Node.objects.filter(project=project).count() == 5
+    assert Node.objects.filter(project=project).count() == 6  # sign … production, and 达产
 
 
 def test_create_refused_whole_when_the_sign_guard_fails():

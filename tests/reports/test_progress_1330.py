@@ -78,7 +78,7 @@ def test_it_counts_every_number_of_section_9_at_mid_year(ledger):
     assert report["by_source"] == {"外引": 3, "内生": 2}
     # A05's land (15 July) comes after the as-of date; A03 passes land by starting.
     assert report["node_reached"] == {"signed": 5, "land_acquired": 3, "started": 3, "in_statistics": 1,
-                                      "in_production": 1}
+                                      "in_production": 1, "at_capacity": 0}
 
 
 def test_it_reports_pace_cumulative_channel_platform_and_task_split(ledger):
@@ -102,7 +102,8 @@ def test_it_reports_pace_cumulative_channel_platform_and_task_split(ledger):
     ]
     assert report["levels"]["1b"]["by_month"]["2026-03"] == 1
     assert report["levels"]["1b"]["node_reached"] == {"signed": 1, "land_acquired": 0, "started": 0,
-                                                      "in_statistics": 0, "in_production": 0}
+                                                      "in_statistics": 0, "in_production": 0,
+                                                      "at_capacity": 0}
 
 
 def test_a_signing_on_31_december_counts_on_31_december(ledger):
@@ -173,7 +174,20 @@ def test_a_needs_land_project_that_started_has_passed_land(db):
     ProjectFactory(code="B01", signing_date=D(2026, 2, 1), status=Status.STARTED,
                    actual={"start": D(2026, 4, 1)})
     reached = progress_1330(year=2026, as_of=D(2026, 6, 30))["node_reached"]
-    assert reached == {"signed": 1, "land_acquired": 1, "started": 1, "in_statistics": 0, "in_production": 0}
+    assert reached == {"signed": 1, "land_acquired": 1, "started": 1, "in_statistics": 0, "in_production": 0,
+                       "at_capacity": 0}
+
+
+def test_node_reached_counts_at_capacity_by_the_capacity_nodes_actual_date(db):
+    """Section 10: node_reached gains at_capacity, judged like the other steps by its actual date."""
+    done = {"land": D(2026, 2, 1), "start": D(2026, 2, 2), "statistics": D(2026, 2, 3), "production": D(2026, 3, 1)}
+    ProjectFactory(code="C01", signing_date=D(2026, 1, 10), status=Status.AT_CAPACITY,
+                   actual={**done, "capacity": D(2026, 6, 1)})
+    ProjectFactory(code="C02", signing_date=D(2026, 1, 10), status=Status.AT_CAPACITY,
+                   actual={**done, "capacity": D(2026, 7, 1)})
+    reached = progress_1330(year=2026, as_of=D(2026, 6, 30))["node_reached"]
+    assert reached == {"signed": 2, "land_acquired": 2, "started": 2, "in_statistics": 2, "in_production": 2,
+                       "at_capacity": 1}
 
 
 def _queries_for(n):

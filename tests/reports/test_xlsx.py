@@ -55,7 +55,8 @@ def test_formula_like_text_is_written_as_text(db):
 def test_the_bulletin_and_leader_workbooks(rich_ledger):
     book = open_book(bulletin_xlsx(as_of=rich_ledger["as_of"]))
     assert book.sheetnames == ["新签约项目", "完成节点", "亮灯晾晒", "问题答复排名", "逾期节点", "逾期未答复问题",
-                               "超14天未办结问题", "暂停项目", "要素汇总", "逾期未保障", "30天内需保障"]
+                               "超14天未办结问题", "暂停项目", "要素汇总", "逾期未保障", "30天内需保障", "本周达产", "达产复核",
+                               "亩均排名"]
     overdue = book["逾期节点"]
     assert overdue.freeze_panes == "A2"
     assert overdue.max_row == 1 + 17

@@ -62,7 +62,8 @@ def test_the_list_filters_like_the_page(center_user, project_a, project_b):
 def test_a_project_has_its_light_and_nodes(center_user, project_a):
     body = api(center_user).get("/api/projects/SZ-A/").json()
     assert body["light"] == "red" and body["max_overdue_days"] == 45
-    assert [n["node_type"] for n in body["nodes"]] == ["sign", "land", "start", "statistics", "production"]
+    assert [n["node_type"] for n in body["nodes"]] == ["sign", "land", "start", "statistics", "production",
+                                                      "capacity"]
 
 
 def test_a_unit_user_gets_404_for_another_units_project(unit_user, project_b):

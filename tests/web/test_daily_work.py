@@ -97,9 +97,10 @@ def test_my_nodes_is_paginated(client, production_unit_user, unit_b):
         ProjectFactory(code=f"P{i:02d}", responsible_unit=unit_b, signing_date=datetime.date(2026, 6, 1))
     client.force_login(production_unit_user)
     first = client.get(reverse("my_nodes"))
-    assert first.context["page"].paginator.count == 25
+    # 市经信局 owns each project's 投产 node and, by default, its 达产 node (section 10).
+    assert first.context["page"].paginator.count == 50
     assert len(first.context["page"]) == 20
-    assert len(client.get(reverse("my_nodes") + "?page=2").context["page"]) == 5
+    assert len(client.get(reverse("my_nodes") + "?page=3").context["page"]) == 10
 
 
 def test_a_node_owned_as_the_projects_responsible_unit_says_so(client, unit_user, project_a):

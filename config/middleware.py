@@ -1,0 +1,35 @@
+"""Request-level middleware of the project."""
+
+import logging
+
+from django.db import InterfaceError, OperationalError
+from django.http import HttpResponse, JsonResponse
+from django.template.loader import render_to_string
+
+logger = logging.getLogger(__name__)
+
+DATABASE_UNAVAILABLE = "数据库暂时不可用，请稍后重试"
+
+
+class DatabaseUnavailableMiddleware:
+    """A dropped database connection (a restart, a failover, pg_terminate_backend) or a lock held
+    too long answers 503 with a Chinese message and Retry-After, not a 500 page. Django discards
+    the broken connection when the request ends, so the next request connects afresh."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if not isinstance(exception, (OperationalError, InterfaceError)):
+            return None
+        logger.warning("Database unavailable during %s %s: %s", request.method, request.path, exception)
+        if request.path.startswith("/api/"):
+            response = JsonResponse({"detail": DATABASE_UNAVAILABLE}, status=503, json_dumps_params={"ensure_ascii": False})
+        else:
+            # No request context: its processors would query the database that just failed.
+            response = HttpResponse(render_to_string("503.html"), status=503)
+        response["Retry-After"] = "5"
+        return response
