@@ -10,7 +10,7 @@ RUN pip install --upgrade pip && python -c "import tomllib;print('\n'.join(tomll
     && pip install -r /tmp/requirements.txt
 
 COPY . .
-RUN DEBUG=1 python manage.py collectstatic --noinput \
+RUN SECRET_KEY=collectstatic-reads-no-secret python manage.py collectstatic --noinput \
     && useradd --system --home /app app && mkdir -p /app/var && chown -R app /app/var
 USER app
 

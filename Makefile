@@ -7,6 +7,10 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# Every target here runs on this machine over plain http: keep a generated SECRET_KEY in var/ and
+# serve without the HTTPS redirect and secure cookies production has (README, 可靠性与安全).
+export LOCAL_SECRET_KEY ?= 1
+export HTTPS ?= 0
 
 .PHONY: run test setup migrate demo bench clean backup restore
 

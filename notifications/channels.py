@@ -155,15 +155,16 @@ class WebhookChannel:
         if not notification.address:
             raise DeliveryError("no webhook URL")
         robot = robot_for(notification)
-        subject = notification.subject
+        # User text (project names, problems, replies) must not become markup in the group.
+        subject = plain_markdown(notification.subject)
         if robot.keyword and robot.keyword not in subject:
             subject = f"【{robot.keyword}】{subject}"
         # A robot has no idempotency key: a message re-sent after a worker died mid-send arrives twice.
         # The row's id (and which attempt this is) makes such a duplicate visible to the group.
         delivery = f"消息编号 {notification.pk} · 第 {notification.attempts} 次发送"
         url, payload = ROBOT_FORMATS[robot.kind].request(
-            url=notification.address, subject=subject, delivery=delivery, text=notification.body, robot=robot,
-            now=timezone.now())
+            url=notification.address, subject=subject, delivery=delivery, text=plain_markdown(notification.body),
+            robot=robot, now=timezone.now())
         request = urllib.request.Request(
             url,
             data=json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8"),
@@ -186,6 +187,18 @@ class WebhookChannel:
         code = answer.get("errcode", answer.get("code", 0))
         if code not in (0, "0", None):
             raise DeliveryError(f"webhook refused: {code} {answer.get('errmsg', answer.get('msg', ''))}")
+
+
+# Markdown that user text (a project name, a problem, a reply) could carry into a group message: a
+# link or image ([…](…)), HTML (<a …>), emphasis, code, headings. Their full-width forms read the
+# same to a Chinese reader and are never markup, whatever the robot's markdown dialect (neither
+# robot documents backslash escapes). Our own message text uses none of them; its "- " lists stay.
+MARKDOWN_TO_PLAIN = str.maketrans({"[": "［", "]": "］", "<": "＜", ">": "＞", "*": "＊", "`": "｀", "#": "＃",
+                                   "!": "！", "~": "～", "|": "｜"})
+
+
+def plain_markdown(text: str) -> str:
+    return text.translate(MARKDOWN_TO_PLAIN)
 
 
 def _cut(text: str, *, max_bytes: int) -> str:

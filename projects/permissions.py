@@ -4,6 +4,7 @@ from functools import wraps
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
+from rest_framework.exceptions import NotFound
 from rest_framework.permissions import BasePermission
 
 from . import selectors
@@ -48,5 +49,9 @@ class CanEditProjects(BasePermission):
 
 
 class CanSeeReports(BasePermission):
+    """Reports are not there for a unit (404, as its pages); anonymous callers get DRF's 401."""
+
     def has_permission(self, request, view):
+        if selectors.user_role(request.user) is not None and not selectors.can_see_reports(request.user):
+            raise NotFound("无权访问")
         return selectors.can_see_reports(request.user)

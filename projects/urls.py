@@ -1,7 +1,8 @@
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
-from rest_framework.authtoken.views import obtain_auth_token
+from django.urls import include, path, reverse_lazy
 from rest_framework.routers import SimpleRouter
+
+from accounts.api import ObtainTokenView, RevokeTokenView
 
 from . import api, api_factors
 from .views import compliance, dashboard, factors, inbox, ledger, problems, projects, reports
@@ -11,7 +12,8 @@ router.register("projects", api.ProjectViewSet, basename="api-project")
 router.register("factors", api_factors.FactorNeedViewSet, basename="api-factor")
 
 api_urls = [
-    path("auth/token/", obtain_auth_token, name="api_token"),
+    path("auth/token/", ObtainTokenView.as_view(), name="api_token"),
+    path("auth/token/revoke/", RevokeTokenView.as_view(), name="api_token_revoke"),
     path("overdue/", api.OverdueView.as_view(), name="api_overdue"),
     path("reports/1330/", api.Report1330View.as_view(), name="api_report_1330"),
     path("reports/compliance/", api.ReportComplianceView.as_view(), name="api_report_compliance"),
@@ -23,6 +25,11 @@ urlpatterns = [
     path("login/", auth_views.LoginView.as_view(template_name="registration/login.html",
                                                 redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("password/", auth_views.PasswordChangeView.as_view(
+        template_name="registration/password_change.html", success_url=reverse_lazy("password_changed")),
+        name="password_change"),
+    path("password/done/", auth_views.PasswordChangeDoneView.as_view(
+        template_name="registration/password_changed.html"), name="password_changed"),
     path("", dashboard.dashboard, name="dashboard"),
     path("projects/", projects.project_list, name="project_list"),
     path("projects/export.xlsx", projects.project_export, name="project_export"),

@@ -8,6 +8,8 @@ HOST=${HOST:-127.0.0.1}
 PORT=${PORT:-8000}
 # What users see (issue 9): no debug page, the Chinese 404/403/500 pages. DEBUG=1 make run for Django's.
 export DEBUG=${DEBUG:-0}
+# A run on this machine over plain http: a key generated in var/, no HTTPS redirect (README).
+export LOCAL_SECRET_KEY=${LOCAL_SECRET_KEY:-1} HTTPS=${HTTPS:-0}
 # Mail goes to the worker's log unless EMAIL_URL says where (no SMTP server on a laptop).
 export EMAIL_URL=${EMAIL_URL:-consolemail://}
 # Listening on every interface means being reached by this machine's address, whatever it is.

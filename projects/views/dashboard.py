@@ -5,7 +5,7 @@ from django.shortcuts import render
 
 from milestones import selectors as node_selectors
 from milestones.factor_selectors import factor_totals
-from reports.selectors import progress_1330
+from reports.selectors import progress_1330, time_progress
 
 from .. import selectors
 from ..models import ProblemStatus, Project, Role, local_today
@@ -52,14 +52,14 @@ def cumulative_chart(*, cumulative: dict, target: int, year: int) -> dict:
 
 @role_required(selectors.user_role)
 def dashboard(request):
-    """The first screen. Everyone sees the city's 1330 progress; a unit sees its own lights and
-    nodes first (issue 9, a switch away from all it may see), a leader their red and yellow
-    contact projects and the problems waiting for their 批示."""
+    """The first screen. The center, leaders and administrators see the city's 1330 progress (a
+    unit does not: city-wide counts and the projects behind them are the reports', issue 8); a unit
+    sees its own lights and nodes first (issue 9, a switch away from all it may see), a leader their
+    red and yellow contact projects and the problems waiting for their 批示."""
     as_of = local_today()
     user = request.user
     own = own_scope(request)
     visible = selectors.own_projects(user, as_of=as_of) if own else selectors.visible_projects(user)
-    progress = progress_1330(year=as_of.year, as_of=as_of)
     overdue = node_selectors.overdue_nodes(as_of=as_of)
     due_soon = node_selectors.due_soon_nodes(as_of=as_of)
     if own:
@@ -68,35 +68,43 @@ def dashboard(request):
     else:
         overdue, due_soon = selectors.visible_nodes(user, overdue), selectors.visible_nodes(user, due_soon)
     related = ("project", "responsible_unit")
-    target = progress["targets"].get("100m") or 0
     context = {
         "as_of": as_of,
-        "progress": progress,
-        "time_progress_pct": round(progress["time_progress"] * 100, 1),
-        "completion_pct": round((progress["completion"].get("100m") or 0) * 100, 1),
-        "chart": cumulative_chart(cumulative=progress["cumulative_by_month"], target=target, year=as_of.year),
+        "time_progress_pct": round(time_progress(year=as_of.year, as_of=as_of) * 100, 1),
         "lights": node_selectors.light_counts(as_of=as_of, projects=visible),
         "overdue": overdue.select_related(*related)[:10],
         "overdue_total": overdue.count(),
         "due_soon": due_soon.select_related(*related)[:10],
         "can_create": selectors.can_edit(user),
-        "gap_1b": max((progress["targets"].get("1b") or 0) - (progress["counts"].get("1b") or 0), 0),
         "new_signings": visible.filter(signing_date__isnull=False)
         .select_related("responsible_unit", "contact_leader")
         .order_by("-signing_date", "-id")[:8],
-        # The card names the projects; the selector gives codes (the API's contract, section 9).
-        "names_1b": list(Project.objects.filter(code__in=progress["projects"].get("1b") or [])
-                         .order_by("signing_date", "code").values_list("name", flat=True)),
         "scope": scope_switch(request, own=lambda: selectors.own_projects(user, as_of=as_of),
                               everything=lambda: selectors.visible_projects(user)),
         "own": own,
     }
+    if selectors.can_see_reports(user):
+        context.update(progress_context(as_of))
     if own:
         context["open_problems"] = selectors.own_problems(user).exclude(status=ProblemStatus.RESOLVED).count()
     if selectors.user_role(user) == Role.LEADER:
         context["focus"] = leader_focus(user, as_of=as_of)
     context["factor_cards"] = factor_cards(user)
     return render(request, "projects/dashboard.html", context)
+
+
+def progress_context(as_of) -> dict:
+    progress = progress_1330(year=as_of.year, as_of=as_of)
+    target = progress["targets"].get("100m") or 0
+    return {
+        "progress": progress,
+        "completion_pct": round((progress["completion"].get("100m") or 0) * 100, 1),
+        "chart": cumulative_chart(cumulative=progress["cumulative_by_month"], target=target, year=as_of.year),
+        "gap_1b": max((progress["targets"].get("1b") or 0) - (progress["counts"].get("1b") or 0), 0),
+        # The card names the projects; the selector gives codes (the API's contract, section 9).
+        "names_1b": list(Project.objects.filter(code__in=progress["projects"].get("1b") or [])
+                         .order_by("signing_date", "code").values_list("name", flat=True)),
+    }
 
 
 def leader_focus(user, *, as_of) -> dict:

@@ -1,7 +1,7 @@
 """The in-app notifications inbox (DOMAIN.md section 6: the inbox channel is always on)."""
 
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
@@ -32,6 +32,8 @@ def inbox(request):
 def inbox_read(request, pk=None):
     rows = inbox_for(request.user).filter(read_at__isnull=True)
     if pk is not None:
+        # Someone else's message does not exist for this user.
+        get_object_or_404(inbox_for(request.user).values("pk"), pk=pk)
         rows = rows.filter(pk=pk)
     rows.update(read_at=timezone.now())
     return redirect_back(request, "inbox")

@@ -8,9 +8,9 @@ import openpyxl
 import pytest
 from django.core.management import call_command
 from django.urls import reverse
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from accounts.tokens import issue_token
 from audit.context import Channel, audit_channel
 from audit.models import AuditEntry
 from milestones.models import Node
@@ -54,9 +54,8 @@ def test_a_page_edit_records_the_user_the_page_channel_and_old_and_new(client, c
 
 
 def test_an_api_edit_with_a_token_records_the_token_user_and_the_api_channel(center_user, project_a):
-    token, _ = Token.objects.get_or_create(user=center_user)
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {issue_token(center_user)}")
     response = client.patch("/api/projects/SZ-A/", {"remark": "已约谈"}, format="json")
     assert response.status_code == 200, response.json()
     entry = last_change(project_a)

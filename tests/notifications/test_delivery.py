@@ -123,6 +123,18 @@ def test_a_long_chinese_webhook_message_fits_wecoms_4096_bytes(robot, land_unit)
     assert markdown["content"].count(line) >= 30  # cut near the limit (about 115 bytes a line), at a line end
 
 
+def test_user_text_in_a_robot_message_cannot_become_a_link_or_markup(robot):
+    row = outbox_row(channel=Channel.WEBHOOK, address=robot.url)
+    name = "[点此查看](http://evil.example) <a href='http://evil.example'>详情</a> **紧急** ![x](http://evil.example/x.png)"
+    Notification.objects.filter(pk=row.pk).update(subject=f"【节点到期提醒】{name}", body=f"- 项目「{name}」逾期")
+    deliver(notification_id=row.pk)
+    markdown = robot.received[0]["markdown"]
+    for text in (markdown["title"], markdown["text"]):
+        assert "[点此查看]" not in text and "<a " not in text and "**紧急**" not in text and "![" not in text
+        assert "［点此查看］" in text
+    assert "\n\n- 项目「" in markdown["text"]  # our own list stays a list
+
+
 def test_writing_the_same_reason_twice_creates_nothing_new(land_unit):
     land_unit.email = "office@example.com"
     land_unit.save()

@@ -4,9 +4,9 @@
 import datetime
 
 import pytest
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from accounts.tokens import issue_token
 from projects.models import Project, Status
 
 pytestmark = pytest.mark.django_db
@@ -15,15 +15,14 @@ pytestmark = pytest.mark.django_db
 def api(user=None):
     client = APIClient()
     if user is not None:
-        token, _ = Token.objects.get_or_create(user=user)
-        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+        client.credentials(HTTP_AUTHORIZATION=f"Token {issue_token(user)}")
     return client
 
 
 def test_token_login_returns_a_token(center_user):
     response = APIClient().post("/api/auth/token/", {"username": "center", "password": "pass12345"}, format="json")
     assert response.status_code == 200
-    assert response.json()["token"] == Token.objects.get(user=center_user).key
+    assert api().get("/api/projects/", HTTP_AUTHORIZATION=f"Token {response.json()['token']}").status_code == 200
 
 
 def test_token_login_refuses_a_wrong_password(center_user):
@@ -182,7 +181,13 @@ def test_the_1330_report_json(center_user, unit_user, project_a):
     for key in ("time_progress", "targets", "counts", "completion", "projects", "by_month", "by_cluster",
                 "by_source", "node_reached"):
         assert key in body
-    assert api(unit_user).get("/api/reports/1330/?year=2026").status_code == 403
+
+
+
+def test_the_1330_report_does_not_exist_for_a_unit(unit_user, project_a):
+    """Issue 8: outside a user's scope is a 404, as on the pages (a 403 would say it is there)."""
+    assert api(unit_user).get("/api/reports/1330/?year=2026").status_code == 404
+    assert api().get("/api/reports/1330/").status_code == 401
 
 
 def test_a_bad_as_of_is_a_400(center_user):

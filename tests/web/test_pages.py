@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from milestones.models import Node
 from projects.models import Instruction, Problem, ProblemStatus, ProgressNote, Project, Status
-from tests.factories import ProblemFactory
+from tests.factories import ProblemFactory, ProjectFactory
 
 from .conftest import login
 
@@ -345,6 +345,30 @@ def test_the_inbox_shows_the_unread_count_in_the_nav(client, unit_user):
     client.post(reverse("inbox_read_all"))
     body = client.get(reverse("inbox")).content.decode()
     assert "供地节点即将到期" in body and 'data-testid="unread-count"' not in body
+
+
+def test_marking_someone_elses_message_read_is_a_404_and_changes_nothing(client, unit_user, center_user):
+    from notifications.models import Channel, Notification
+
+    theirs = Notification.objects.create(kind="reminder", channel=Channel.INBOX, reason="r1", recipient_key="c",
+                                         recipient=center_user, subject="中心的消息", body="正文")
+    assert login(client, unit_user).post(reverse("inbox_read", args=[theirs.pk])).status_code == 404
+    assert client.post(reverse("inbox_read", args=[theirs.pk + 1000])).status_code == 404
+    theirs.refresh_from_db()
+    assert theirs.read_at is None
+
+
+def test_a_unit_dashboard_shows_no_city_wide_1330_figures_or_other_codes(client, unit_user, center_user,
+                                                                         project_a):
+    """Issue 8: the 1330 panels (city-wide counts and the codes behind them) are the reports'."""
+    ProjectFactory(code="SZ-BIG", name="外单位十亿项目", signing_date=datetime.date(2026, 2, 1),
+                   total_investment=200000)
+    center_body = login(client, center_user).get(reverse("dashboard")).content.decode()
+    assert "SZ-BIG" in center_body and 'data-testid="kpi-100m"' in center_body
+    unit_body = login(client, unit_user).get(reverse("dashboard")).content.decode()
+    assert "SZ-BIG" not in unit_body and "外单位十亿项目" not in unit_body
+    assert 'data-testid="kpi-100m"' not in unit_body and "累计签约进度" not in unit_body
+    assert "SZ-A" in unit_body or "甲项目" in unit_body
 
 
 def test_a_leader_sees_alerts_written_before_they_had_a_login(client, leader_user, leader):

@@ -6,8 +6,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from rest_framework.authtoken.models import Token
 
+from accounts.tokens import issue_token
 from projects.models import Instruction, ProgressNote
 from tests.factories import ProblemFactory, ProjectFactory
 
@@ -66,8 +66,7 @@ def test_page_queries_do_not_grow_with_projects(client, request, role, project_a
 
 
 def test_api_list_queries_do_not_grow_with_projects(client, center_user, unit_a, leader):
-    token, _ = Token.objects.get_or_create(user=center_user)
-    headers = {"HTTP_AUTHORIZATION": f"Token {token.key}"}
+    headers = {"HTTP_AUTHORIZATION": f"Token {issue_token(center_user)}"}
 
     def count(url):
         with CaptureQueriesContext(connection) as ctx:
