@@ -197,7 +197,8 @@ PROJECTS = [
       "市招商投资中心", None, -20, lead=True, area=120, source="内生", channel="以商引商"),
 ]
 
-STEP_HEADERS = list(ledger.ACTUAL_HEADERS.values())  # land, start, statistics, production
+# land, start, statistics, production: 达产 is reached through the service (_add_capacity).
+STEP_HEADERS = [ledger.ACTUAL_HEADERS[node] for node in ("land", "start", "statistics", "production")]
 
 # Problems (section 7): (project name, category, description, unit, raised days ago, state)
 PROBLEMS = [

@@ -32,7 +32,7 @@ from milestones.services import (
     node_unit,
     rules_by_type,
 )
-from projects import excel, tables
+from projects import compliance, excel, tables
 from projects.models import (
     AMOUNT_UNIT_LABEL,
     Channel,
@@ -66,12 +66,22 @@ PLANNED_HEADERS = {
     NodeType.START: "计划开工日期",
     NodeType.STATISTICS: "计划入库日期",
     NodeType.PRODUCTION: "计划投产日期",
+    NodeType.CAPACITY: "计划达产日期",
 }
 ACTUAL_HEADERS = {
     NodeType.LAND: "实际供地日期",
     NodeType.START: "实际开工日期",
     NodeType.STATISTICS: "实际入库日期",
     NodeType.PRODUCTION: "实际投产日期",
+    NodeType.CAPACITY: "实际达产日期",
+}
+# Section 10's 标准地 agreed indicators (optional columns), by project field.
+AGREED_HEADERS = {
+    "agreed_investment_intensity": "约定投资强度",
+    "agreed_tax_per_mu": "约定亩均税收",
+    "agreed_output_per_mu": "约定亩均产值",
+    "agreed_plot_ratio": "约定容积率",
+    "agreed_energy_per_output": "约定单位能耗",
 }
 STEP_TRANSITION = {node_type: name for name, node_type in TRANSITION_NODE.items()}
 
@@ -79,7 +89,7 @@ HEADERS = [
     H_CODE, H_NAME, H_INVESTOR, H_AMOUNT, H_AMOUNT_UNIT, H_MANUFACTURING, H_CLUSTER, H_SOURCE, H_CHANNEL,
     H_PLATFORM, H_UNIT, H_LEADER, H_NEEDS_LAND, H_LAND_AREA, H_SIGNING,
     *PLANNED_HEADERS.values(), *ACTUAL_HEADERS.values(),
-    H_STATS_CODE, H_STATUS, H_REMARK,
+    H_STATS_CODE, H_STATUS, H_REMARK, *AGREED_HEADERS.values(),
 ]
 REQUIRED_HEADERS = (H_CODE, H_NAME, H_INVESTOR, H_AMOUNT)
 HEADER_ORDER = {header: index for index, header in enumerate(HEADERS)}
@@ -137,6 +147,7 @@ _UPDATABLE = [
     "name", "investor", "total_investment", "currency", "is_manufacturing", "cluster", "source", "channel",
     "platform_id", "responsible_unit_id", "contact_leader_id", "needs_new_land", "land_area", "signing_date",
     "stats_code", "remark", "status", "suspended_from", "suspended_on", "status_reason", "last_event_date",
+    *compliance.AGREED_FIELDS, "capacity_reviewed_on",
 ]
 _NODE_FIELDS = ["planned_date", "planned_is_agreed", "actual_date", "responsible_unit_id"]
 
@@ -212,6 +223,7 @@ class _Row:
     stats_code: str = ""
     status: str | None = None  # None: derived from the actual dates
     remark: str = ""
+    agreed: dict = field(default_factory=dict)  # 标准地 agreed indicators by project field
     derived_planned: set = field(default_factory=set)  # node types whose date the file marks 推算
     notes: list = field(default_factory=list)  # (header, what was interpreted)
 
@@ -392,8 +404,29 @@ def _parse_row(number, values) -> _Row:
     status_text = cells.choice(H_STATUS, list(STATUS_CELL))
     row.status = STATUS_CELL.get(status_text)
     row.remark = cells.text(H_REMARK)
+    _parse_agreed(cells)
     _check_row_rules(cells)
     return row
+
+
+def _parse_agreed(cells):
+    """Section 10: each agreed indicator > 0; the per-亩 ones only with a land area."""
+    row = cells.row
+    for name, header in AGREED_HEADERS.items():
+        value = cells.number(header)
+        if value is None:
+            row.agreed[name] = None
+        elif value <= 0:
+            cells.bad(header, "必须大于 0")
+        elif value.adjusted() >= 14:
+            cells.bad(header, "数额过大")
+        else:
+            row.agreed[name] = value.quantize(_AMOUNT_STEP)
+    if not compliance.has_land_area(row.land_area) and H_LAND_AREA not in dict(row.errors):
+        for indicator in compliance.INDICATORS:
+            if indicator.per_mu and row.agreed.get(indicator.agreed_field) is not None:
+                cells.bad(AGREED_HEADERS[indicator.agreed_field],
+                          "未填写用地面积（亩）的项目不能约定按亩计算的指标（只能约定容积率、单位能耗）")
 
 
 def _plain(value):
@@ -686,6 +719,8 @@ class _RowImport:
         project.contact_leader = refs.leader(row.leader) if row.leader else None
         project.needs_new_land, project.land_area = row.needs_new_land, row.land_area
         project.stats_code, project.remark = row.stats_code, row.remark
+        for name, value in row.agreed.items():
+            setattr(project, name, value)
 
     def _steps(self):
         """The transitions the row's dates call for that the system has not recorded yet."""
@@ -1087,5 +1122,8 @@ def _export_row(project):
     for node_type, header in ACTUAL_HEADERS.items():
         node = nodes.get(node_type)
         values[header] = node.actual_date if node is not None else None
+    for name, header in AGREED_HEADERS.items():
+        value = getattr(project, name)
+        values[header] = value.normalize() if value is not None else None
     # An empty text cell is written as no cell at all, as a person filling the ledger would leave it.
     return [None if values[header] == "" else values[header] for header in HEADERS]

@@ -578,7 +578,8 @@ def test_export_query_count_is_constant(tmp_path):
 
 
 def test_module_headers_match_the_domain_contract():
-    assert len(HEADERS) == 26 and HEADERS[0] == "项目编号" and ledger.REQUIRED_HEADERS == ("项目编号", "项目名称", "投资方", "总投资")
+    # 26 headers of section 9 and the 7 optional ones of section 10 (计划达产日期 … 约定单位能耗).
+    assert len(HEADERS) == 33 and HEADERS[0] == "项目编号" and ledger.REQUIRED_HEADERS == ("项目编号", "项目名称", "投资方", "总投资")
 
 
 def test_a_row_without_status_signing_date_or_actual_dates_is_a_lead(tmp_path):
