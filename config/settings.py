@@ -117,10 +117,18 @@ TEMPLATES = [
 # https://django-environ.readthedocs.io/en/latest/types.html#environ-env-db-url
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}")}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
-# A persistent connection (CONN_MAX_AGE > 0) that the server dropped is noticed and replaced at the
-# start of the next request instead of failing it.
-DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=0))
+# Issue 12: a new PostgreSQL connection per request cost a fork and authentication each time. Under
+# gunicorn a worker serves one request at a time, so one kept connection per worker is enough. A kept
+# connection that the server dropped (restart, idle timeout) is noticed and replaced at the start of
+# the next request instead of failing it. A ?conn_max_age= in DATABASE_URL wins over CONN_MAX_AGE.
+DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=600))
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and not env.bool("DATABASE_JIT", default=False):
+    # Issue 12 measured at 100,000 projects: JIT compiled the light annotation's correlated subquery
+    # on every 台账 count (243 of 295 ms) and jit=off raised the page mix from 3.4 to 5.2 requests/s.
+    # Our queries are short OLTP ones that never repay compiling; DATABASE_JIT=1 turns it back on.
+    _pg_options = DATABASES["default"].setdefault("OPTIONS", {})
+    _pg_options["options"] = f"{_pg_options.get('options', '')} -c jit=off".strip()
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the web process read while the worker writes; the timeout rides out short locks.
     DATABASES["default"].setdefault("OPTIONS", {}).update(

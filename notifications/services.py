@@ -642,11 +642,14 @@ def _section(title: str, lines: list[str], empty: str = "无") -> str:
     return f"【{title}】（{len(lines)} 项）\n" + ("\n".join(lines) if lines else empty)
 
 
-def _factor_lines(as_of: datetime.date) -> dict[str, list[tuple[int | None, str]]]:
+def _factor_lines(as_of: datetime.date, *, unit_id: int | None = None) -> dict[str, list[tuple[int | None, str]]]:
     """Section 11: the 逾期未保障 and 预警 needs as (need's unit id, text line), keyed "overdue" and
     "at_risk", most urgent first; one query, tuples rather than model instances (as _node_lines)."""
     lines = {FactorStatus.OVERDUE: [], FactorStatus.AT_RISK: []}
-    rows = factor_selectors.urgent_needs(as_of=as_of).values_list(
+    needs = factor_selectors.urgent_needs(as_of=as_of)
+    if unit_id is not None:
+        needs = needs.filter(responsible_unit_id=unit_id)
+    rows = needs.values_list(
         "project__code", "project__name", "factor_type", "needed", "secured", "gap", "needed_by", "status", "days",
         "responsible_unit_id", "responsible_unit__name",
     )
@@ -661,7 +664,43 @@ def _factor_lines(as_of: datetime.date) -> dict[str, list[tuple[int | None, str]
     return lines
 
 
-def weekly_alert(*, as_of: datetime.date, dry_run: bool = False) -> dict:
+CENTER_RECIPIENT = "center"
+
+
+def weekly_recipients() -> list[str]:
+    """Who the weekly alert may go to, one key each: every unit but the center, every contact
+    leader, and the center. A key with nothing to read this week writes nothing."""
+    units = Unit.objects.filter(is_investment_center=False).order_by("pk").values_list("pk", flat=True)
+    leaders = Leader.objects.order_by("pk").values_list("pk", flat=True)
+    return [*(f"unit:{pk}" for pk in units), *(f"leader:{pk}" for pk in leaders), CENTER_RECIPIENT]
+
+
+def fan_out_weekly_alert(*, as_of: datetime.date) -> dict:
+    """Issue 12: the weekly alert as one task per recipient (weekly_alert(recipient=…)), so more
+    workers (`docker compose up --scale worker=N`) share it. The outbox's unique (reason, channel,
+    recipient) key still sends each recipient once however often a task runs. A recipient whose
+    task cannot be published (broker down) is done here and now rather than skipped for the week."""
+    from .tasks import weekly_alert_for
+
+    queued, inline = 0, 0
+    for recipient in weekly_recipients():
+        try:
+            weekly_alert_for.delay(as_of.isoformat(), recipient)
+            queued += 1
+        except Exception as exc:  # kombu raises several types for an unreachable broker
+            logger.warning("Weekly alert for %s not queued (%s); running it in this process", recipient, exc)
+            weekly_alert(as_of=as_of, recipient=recipient)
+            inline += 1
+    return {"as_of": as_of.isoformat(), "queued": queued, "inline": inline}
+
+
+def _recipient_scope(recipient: str | None) -> tuple[int | None, int | None]:
+    """(unit id, leader id) of a recipient key; (None, None) for the center or everyone."""
+    kind, _, pk = (recipient or "").partition(":")
+    return (int(pk) if kind == "unit" else None), (int(pk) if kind == "leader" else None)
+
+
+def weekly_alert(*, as_of: datetime.date, dry_run: bool = False, recipient: str | None = None) -> dict:
     """Section 6: the weekly overdue alert, keyed by the week (Monday's date), so running it twice
     in one week sends nothing new.
 
@@ -672,20 +711,34 @@ def weekly_alert(*, as_of: datetime.date, dry_run: bool = False) -> dict:
     - the investment center: everything, plus the summary by unit, with the bulletin PDF by e-mail;
     - each unit and the center also get the 逾期未保障 and 预警 needs (section 11) the unit answers for.
 
-    A fixed number of queries: the lists are each one query, grouped in Python.
+    A fixed number of queries: the lists are each one query, grouped in Python. With `recipient`
+    ("unit:<id>", "leader:<id>" or "center", see weekly_recipients) only that recipient's message
+    is written, from lists read for it alone: one task of fan_out_weekly_alert.
     """
     week = as_of - datetime.timedelta(days=as_of.weekday())
     reason = f"weekly:{week.isoformat()}"
     warning = calendar_warning(as_of)
-    overdue = _node_lines(node_selectors.overdue_nodes(as_of=as_of), overdue=True)
-    due_soon = _node_lines(node_selectors.due_soon_nodes(as_of=as_of), overdue=False)
+    unit_scope, leader_scope = _recipient_scope(recipient)
+    overdue_nodes = node_selectors.overdue_nodes(as_of=as_of)
+    due_soon_nodes = node_selectors.due_soon_nodes(as_of=as_of)
+    problems = Problem.objects.filter(problem_stale_q(as_of) | problem_reply_overdue_q(as_of))
+    if unit_scope is not None:
+        overdue_nodes = overdue_nodes.filter(responsible_unit_id=unit_scope)
+        due_soon_nodes = due_soon_nodes.filter(responsible_unit_id=unit_scope)
+        problems = problems.filter(assigned_unit_id=unit_scope)
+    if leader_scope is not None:
+        overdue_nodes = overdue_nodes.filter(project__contact_leader_id=leader_scope)
+        due_soon_nodes = due_soon_nodes.none()  # a leader's alert lists no due-soon nodes
+        problems = problems.filter(project__contact_leader_id=leader_scope)
+    overdue = _node_lines(overdue_nodes, overdue=True)
+    due_soon = _node_lines(due_soon_nodes, overdue=False)
     problems = list(
-        Problem.objects.filter(problem_stale_q(as_of) | problem_reply_overdue_q(as_of))
-        .select_related("project", "project__contact_leader", "assigned_unit")
-        .order_by("raised_on", "pk")
+        problems.select_related("project", "project__contact_leader", "assigned_unit").order_by("raised_on", "pk")
     )
-    factors = _factor_lines(as_of)
-    by_unit = node_selectors.light_counts_by_unit(as_of=as_of)
+    factors = (_factor_lines(as_of, unit_id=unit_scope) if leader_scope is None
+               else {FactorStatus.OVERDUE: [], FactorStatus.AT_RISK: []})
+    to_center = recipient in (None, CENTER_RECIPIENT)
+    by_unit = node_selectors.light_counts_by_unit(as_of=as_of) if to_center else []
     totals = {k: sum(r[k] for r in by_unit) for k in ("red", "yellow", "green", "overdue_nodes")}
     directory = Directory()
 
@@ -715,7 +768,7 @@ def weekly_alert(*, as_of: datetime.date, dry_run: bool = False) -> dict:
                            *unit_factors[FactorStatus.AT_RISK]} - {None},
                           key=lambda pk: (directory.units[pk].sort_order, directory.units[pk].name)):
         unit = directory.units[unit_id]
-        if unit.is_investment_center:
+        if unit.is_investment_center or (recipient and recipient != f"unit:{unit_id}"):
             continue  # the center gets the full list below
         body = "\n\n".join([
             header(unit.name),
@@ -728,6 +781,8 @@ def weekly_alert(*, as_of: datetime.date, dry_run: bool = False) -> dict:
         rows += rows_for_unit(Message(Kind.WEEKLY, reason, subject, body), unit, directory)
 
     for leader_id in sorted({*leader_overdue, *leader_problems} - {None}):
+        if recipient and recipient != f"leader:{leader_id}":
+            continue
         leader = directory.leaders[leader_id]
         body = "\n\n".join([
             header(leader.name),
@@ -736,24 +791,12 @@ def weekly_alert(*, as_of: datetime.date, dry_run: bool = False) -> dict:
         ])
         rows += rows_for_leader(Message(Kind.WEEKLY, reason, subject, body), leader)
 
-    summary_lines = [
-        f"- {r['unit']}｜红灯 {r['red']}｜黄灯 {r['yellow']}｜绿灯 {r['green']}｜逾期节点 {r['overdue_nodes']}"
-        for r in by_unit
-    ]
-    center_body = "\n\n".join([
-        header("市招商投资中心"),
-        f"在建重大项目：红灯 {totals['red']} 个，黄灯 {totals['yellow']} 个，绿灯 {totals['green']} 个；"
-        f"逾期节点 {len(overdue)} 个，14 天内到期节点 {len(due_soon)} 个，待协调问题 {len(problems)} 个。",
-        _section("分单位汇总（灯色按项目责任单位，逾期节点按节点责任单位）", summary_lines),
-        _section("逾期节点清单", [line for _, _, line in overdue]),
-        _section("14 天内到期节点", [line for _, _, line in due_soon]),
-        _section("待协调问题", [_problem_line(p, as_of) for p in problems]),
-        _section("要素逾期未保障", [line for _, line in factors[FactorStatus.OVERDUE]]),
-        _section("30 天内需保障的要素（预警）", [line for _, line in factors[FactorStatus.AT_RISK]]),
-    ])
-    rows += rows_for_centers(
-        Message(Kind.WEEKLY, reason, subject, center_body, attach_bulletin_as_of=as_of), directory
-    )
+    if to_center:
+        rows += _center_rows(
+            header=header("市招商投资中心"), by_unit=by_unit, totals=totals, overdue=overdue, due_soon=due_soon,
+            problems=[_problem_line(p, as_of) for p in problems], factors=factors,
+            message=Message(Kind.WEEKLY, reason, subject, "", attach_bulletin_as_of=as_of), directory=directory,
+        )
 
     with transaction.atomic():
         written = write_outbox(rows, dry_run=dry_run)
@@ -761,15 +804,36 @@ def weekly_alert(*, as_of: datetime.date, dry_run: bool = False) -> dict:
         "as_of": as_of.isoformat(),
         "week_of": week.isoformat(),
         "dry_run": dry_run,
+        "recipient": recipient,
         "overdue_nodes": len(overdue),
         "due_soon_nodes": len(due_soon),
         "problems": len(problems),
         "factor_overdue": len(factors[FactorStatus.OVERDUE]),
         "factor_at_risk": len(factors[FactorStatus.AT_RISK]),
-        "lights": {k: totals[k] for k in ("red", "yellow", "green")},
+        "lights": {k: totals[k] for k in ("red", "yellow", "green")} if to_center else None,
         "recipients": len(written.recipients),
         "notifications": len(rows),
         "created": written.created,
         "already_sent": written.existing,
         "calendar_warning": warning,
     }
+
+
+def _center_rows(*, header, by_unit, totals, overdue, due_soon, problems, factors, message, directory):
+    """The investment center's weekly alert: everything, with the summary by unit."""
+    summary_lines = [
+        f"- {r['unit']}｜红灯 {r['red']}｜黄灯 {r['yellow']}｜绿灯 {r['green']}｜逾期节点 {r['overdue_nodes']}"
+        for r in by_unit
+    ]
+    message.body = "\n\n".join([
+        header,
+        f"在建重大项目：红灯 {totals['red']} 个，黄灯 {totals['yellow']} 个，绿灯 {totals['green']} 个；"
+        f"逾期节点 {len(overdue)} 个，14 天内到期节点 {len(due_soon)} 个，待协调问题 {len(problems)} 个。",
+        _section("分单位汇总（灯色按项目责任单位，逾期节点按节点责任单位）", summary_lines),
+        _section("逾期节点清单", [line for _, _, line in overdue]),
+        _section("14 天内到期节点", [line for _, _, line in due_soon]),
+        _section("待协调问题", problems),
+        _section("要素逾期未保障", [line for _, line in factors[FactorStatus.OVERDUE]]),
+        _section("30 天内需保障的要素（预警）", [line for _, line in factors[FactorStatus.AT_RISK]]),
+    ])
+    return rows_for_centers(message, directory)

@@ -4,6 +4,7 @@ The periodic ones are scheduled in django-celery-beat (rows created by migration
 the admin); each also exists as a management command to run by hand.
 """
 
+import datetime
 import logging
 
 from celery import shared_task
@@ -23,6 +24,7 @@ TASK_LABELS = {
     "notifications.tasks.remind_overdue_problems": "问题答复逾期提醒",
     "notifications.tasks.sweep_pending_notifications": "补发待发送消息",
     "notifications.tasks.deliver_notification": "发送单条消息",
+    "notifications.tasks.weekly_alert_for": "每周逾期预警（单个接收方）",
 }
 
 
@@ -51,7 +53,13 @@ def weekly_alert():
     if first_workday_of_week(today) != today:
         logger.info("Weekly alert: %s is not the first working day of its week", today)
         return None
-    return services.weekly_alert(as_of=today)
+    return services.fan_out_weekly_alert(as_of=today)
+
+
+@shared_task
+def weekly_alert_for(as_of: str, recipient: str):
+    """One recipient's weekly alert (services.fan_out_weekly_alert queues one per recipient)."""
+    return services.weekly_alert(as_of=datetime.date.fromisoformat(as_of), recipient=recipient)["created"]
 
 
 @shared_task

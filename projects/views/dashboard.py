@@ -5,7 +5,7 @@ from django.shortcuts import render
 
 from milestones import selectors as node_selectors
 from milestones.factor_selectors import factor_totals
-from reports.selectors import progress_1330, time_progress
+from reports.selectors import progress_1330_counts, time_progress
 
 from .. import selectors
 from ..models import ProblemStatus, Project, Role, local_today
@@ -94,7 +94,7 @@ def dashboard(request):
 
 
 def progress_context(as_of) -> dict:
-    progress = progress_1330(year=as_of.year, as_of=as_of)
+    progress = progress_1330_counts(year=as_of.year, as_of=as_of)
     target = progress["targets"].get("100m") or 0
     return {
         "progress": progress,
@@ -102,7 +102,7 @@ def progress_context(as_of) -> dict:
         "chart": cumulative_chart(cumulative=progress["cumulative_by_month"], target=target, year=as_of.year),
         "gap_1b": max((progress["targets"].get("1b") or 0) - (progress["counts"].get("1b") or 0), 0),
         # The card names the projects; the selector gives codes (the API's contract, section 9).
-        "names_1b": list(Project.objects.filter(code__in=progress["projects"].get("1b") or [])
+        "names_1b": list(Project.objects.filter(code__in=progress["projects_1b"])
                          .order_by("signing_date", "code").values_list("name", flat=True)),
     }
 

@@ -48,7 +48,8 @@ def body_for(**lookup):
         (D(2026, 2, 20), False),
     ],
 )
-def test_the_scheduled_task_sends_only_on_the_first_working_day_of_the_week(travel, center_unit, today, sends):
+def test_the_scheduled_task_sends_only_on_the_first_working_day_of_the_week(travel, center_unit, today, sends,
+                                                                            eager_tasks):
     travel(today)
     result = tasks.weekly_alert()
     assert (result is not None) is sends

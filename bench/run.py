@@ -1,0 +1,395 @@
+"""Issue 12's figures in one run, each beside its floor (`make bench` runs this).
+
+    .venv/bin/python bench/run.py [--n 100000] [--reuse] [--users 10] [--seconds 20] [--json var/bench.json]
+
+Uses DATABASE_URL, or postgres://postgres@127.0.0.1:5432/bench_run (created if missing). Fills it
+with --n projects in the proportions of bench/reports.py (every state over 2021–2026, 7.6% with an
+overdue node, problems, suspended projects), then measures in the same run:
+
+- each figure the product computes, and its floor: one hand-written SQL returning the same rows or
+  numbers (the least any implementation must spend to read them);
+- the weekly bulletin PDF in a fresh process (time, CPU time and peak RSS);
+- an HTTP load: gunicorn (4 workers) on 127.0.0.1 only, a closed loop of --users logged-in users
+  (center, unit, leader in turn) over dashboard, 台账 (page 1, red filter, a far page), detail,
+  API list and the 1330 API, with a small asyncio client (bounded by --users).
+
+Prints one table — figure, value, floor, ratio, target, pass/fail — and saves it as JSON.
+Timings are the best of 3 (after a warm-up run); on a shared, loaded machine they are upper bounds.
+The ledger import (issue 12 part 4) has its own script, bench/import_ledger.py.
+"""
+
+import argparse
+import asyncio
+import datetime
+import importlib
+import importlib.util
+import json
+import os
+import random
+import socket
+import statistics
+from collections import Counter
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/bench_run")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+os.environ.setdefault("DEBUG", "1")
+
+from benchlib import ensure_database  # noqa: E402
+
+
+def load_data_generator():
+    """bench/reports.py's generator (its module name would shadow the reports app if imported)."""
+    spec = importlib.util.spec_from_file_location("bench_reports_data", Path(__file__).with_name("reports.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+DATA = load_data_generator()
+AS_OF, YEAR = DATA.AS_OF, DATA.YEAR
+OVERDUE_SHARE = 7592 / 100_000  # issue 12's data: overdue nodes per project
+
+
+def best_of(function, runs: int = 3) -> tuple[float, object]:
+    function()  # warm caches and the connection, as a running server would be
+    timings, result = [], None
+    for _ in range(runs):
+        started = time.perf_counter()
+        result = function()
+        timings.append(time.perf_counter() - started)
+    return min(timings), result
+
+
+def sql_rows(query: str, params=()) -> list:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(query, params)
+        return cursor.fetchall()
+
+
+# --- figures and floors --------------------------------------------------------------------------
+
+ACTIVE = ("signed", "land_acquired", "started", "in_statistics")
+
+
+def overdue_figure() -> dict:
+    from milestones.selectors import overdue_rows
+
+    value, rows = best_of(lambda: json.dumps(overdue_rows(as_of=AS_OF), ensure_ascii=False))
+    floor_sql = """
+        SELECT p.code, n.node_type, n.planned_date, %s::date - n.planned_date AS days,
+               CASE WHEN n.planned_date < %s::date - 30 THEN 'red' ELSE 'yellow' END, u.name, l.name
+        FROM milestones_node n JOIN projects_project p ON p.id = n.project_id
+        LEFT JOIN projects_unit u ON u.id = n.responsible_unit_id
+        LEFT JOIN projects_leader l ON l.id = p.contact_leader_id
+        WHERE n.actual_date IS NULL AND n.planned_date < %s AND p.status = ANY(%s)
+        ORDER BY n.planned_date, p.code"""
+    floor, floor_rows = best_of(lambda: sql_rows(floor_sql, [AS_OF, AS_OF, AS_OF, list(ACTIVE)]))
+    return {"figure": f"overdue list JSON, {len(floor_rows):,} rows", "value": value, "floor": floor,
+            "target": "≤ 1.5× floor", "passed": value <= 1.5 * floor, "unit": "s",
+            "check": len(json.loads(rows)) == len(floor_rows)}
+
+
+def thresholds_sql() -> dict[str, str]:
+    """The ≥1亿 and ≥10亿 tests of DOMAIN.md section 5 as SQL, from the admin-editable thresholds
+    (numbers and currency codes only, so written into the SQL as literals)."""
+    from reports.selectors import load_thresholds
+
+    parts = {}
+    for level, by_currency in load_thresholds().items():
+        tests = [f"(currency = '{currency}' AND total_investment >= {amount})"
+                 for currency, amount in by_currency.items() if currency.isalpha()]
+        parts[level] = "(" + (" OR ".join(tests) or "false") + ")"
+    return parts
+
+
+def counts_1330_floor() -> tuple[float, object]:
+    levels = thresholds_sql()
+    query = f"""
+        SELECT count(*) FILTER (WHERE {levels['100m']}), count(*) FILTER (WHERE {levels['1b']}),
+               array_agg(to_char(signing_date, 'YYYY-MM')) FILTER (WHERE {levels['100m']})
+        FROM projects_project
+        WHERE is_manufacturing AND status <> 'terminated' AND signing_date BETWEEN %s AND %s"""
+    window = [datetime.date(YEAR, 1, 1), min(AS_OF, datetime.date(YEAR, 12, 31))]
+    return best_of(lambda: sql_rows(query, window))
+
+
+def report_1330_figures() -> list[dict]:
+    from reports.selectors import progress_1330, progress_1330_counts
+
+    full, report = best_of(lambda: json.dumps(progress_1330(year=YEAR, as_of=AS_OF, with_rows=False),
+                                              ensure_ascii=False))
+    counts, _ = best_of(lambda: progress_1330_counts(year=YEAR, as_of=AS_OF))
+    levels = thresholds_sql()
+    rows_sql = f"""
+        SELECT p.code, p.signing_date, p.cluster, p.source, p.channel, pl.name, {levels['100m']}, {levels['1b']},
+               (SELECT json_object_agg(n.node_type, n.actual_date) FROM milestones_node n
+                WHERE n.project_id = p.id AND n.actual_date IS NOT NULL)
+        FROM projects_project p LEFT JOIN projects_platform pl ON pl.id = p.platform_id
+        WHERE p.is_manufacturing AND p.status <> 'terminated' AND p.signing_date BETWEEN %s AND %s
+          AND ({levels['100m']} OR {levels['1b']})"""
+    window = [datetime.date(YEAR, 1, 1), min(AS_OF, datetime.date(YEAR, 12, 31))]
+    floor_full, _ = best_of(lambda: sql_rows(rows_sql, window))
+    floor_counts, _ = counts_1330_floor()
+    counted = json.loads(report)["counts"]
+    return [
+        {"figure": f"1330 JSON without rows, {counted['100m']:,} projects ≥1亿", "value": full, "floor": floor_full,
+         "target": "≤ 2× floor", "passed": full <= 2 * floor_full, "unit": "s"},
+        {"figure": "1330 counts, chart and pace (dashboard)", "value": counts, "floor": floor_counts,
+         "target": "≤ 2× floor", "passed": counts <= 2 * floor_counts, "unit": "s"},
+    ]
+
+
+def factor_figures() -> list[dict]:
+    """Issue 9's report figures, when the code has them (no floor written yet: value only)."""
+    figures = []
+    for module, name in (("milestones.factor_selectors", "report_factors"), ("reports.selectors", "report_compliance")):
+        report = getattr(importlib.import_module(module), name, None)
+        if report is None:
+            continue
+        value, _ = best_of(lambda: json.dumps(report(as_of=AS_OF), ensure_ascii=False, default=str))
+        figures.append({"figure": f"{name} JSON", "value": value, "floor": None, "target": "< 1 s",
+                        "passed": value < 1, "unit": "s"})
+    return figures
+
+
+def bulletin_figures() -> list[dict]:
+    child = subprocess.run([sys.executable, str(Path(__file__).with_name("reports.py")), "--child-bulletin"],
+                           capture_output=True, text=True, env=os.environ.copy())
+    if child.returncode:
+        raise SystemExit(child.stderr)
+    result = json.loads(child.stdout.strip().splitlines()[-1])
+    label = f"bulletin PDF, {result['overdue']:,} overdue rows, {result['pages']} pages"
+    return [
+        {"figure": label, "value": result["seconds"], "floor": None, "target": "< 10 s",
+         "passed": result["seconds"] < 10, "unit": "s"},
+        {"figure": "bulletin PDF peak RSS", "value": result["rss_peak_mb"], "floor": None, "target": "< 300 MB",
+         "passed": result["rss_peak_mb"] < 300, "unit": "MB"},
+    ]
+
+
+# --- the HTTP load ---------------------------------------------------------------------------------
+
+
+def bench_users() -> list[dict]:
+    """A center, a unit and a leader login, each with a session cookie and an API token."""
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.db.models import Count
+
+    from accounts.tokens import issue_token
+    from projects.models import Leader, Profile, Project, Role, Unit
+
+    busiest = Unit.objects.annotate(n=Count("projects")).order_by("-n").first()
+    center = Unit.objects.filter(is_investment_center=True).first()
+    leader = Leader.objects.order_by("pk").first()
+    users = []
+    for name, role, unit in (("bench_center", Role.CENTER, center), ("bench_unit", Role.UNIT, busiest),
+                             ("bench_leader", Role.LEADER, None)):
+        user, _ = get_user_model().objects.get_or_create(username=name)
+        Profile.objects.update_or_create(user=user, defaults={"role": role, "unit": unit})
+        if role == Role.LEADER:
+            Leader.objects.filter(pk=leader.pk).update(user=user)
+        session = SessionStore()
+        session.update({SESSION_KEY: str(user.pk), HASH_SESSION_KEY: user.get_session_auth_hash(),
+                        BACKEND_SESSION_KEY: "django.contrib.auth.backends.ModelBackend"})
+        session.create()
+        scope = Project.objects.filter(responsible_unit=unit) if role == Role.UNIT else Project.objects.all()
+        if role == Role.LEADER:
+            scope = Project.objects.filter(contact_leader=leader)
+        code = scope.order_by("code").values_list("code", flat=True)[scope.count() // 2]
+        users.append({"role": role, "cookie": f"sessionid={session.session_key}", "token": issue_token(user),
+                      "code": code})
+    return users
+
+
+def page_mix(user: dict) -> list[tuple[str, str]]:
+    api = {"Authorization": f"Token {user['token']}"}
+    return [
+        ("dashboard", "/", None), ("台账", "/projects/", None), ("台账 red", "/projects/?light=red", None),
+        ("台账 page 200", "/projects/?page=200", None), ("detail", f"/projects/{user['code']}/", None),
+        ("API list", "/api/projects/", api), ("1330 API", f"/api/reports/1330/?year={YEAR}", api),
+    ]
+
+
+async def fetch(reader, writer, path: str, headers: dict) -> tuple[int, int]:
+    lines = [f"GET {path} HTTP/1.1", "Host: 127.0.0.1", "Connection: close",
+             *(f"{key}: {value}" for key, value in headers.items()), "", ""]
+    writer.write("\r\n".join(lines).encode())
+    await writer.drain()
+    status_line = await reader.readline()
+    status = int(status_line.split()[1])
+    length, chunked = 0, False
+    while (line := await reader.readline()) not in (b"\r\n", b""):
+        name, _, value = line.decode("latin-1").partition(":")
+        if name.lower() == "content-length":
+            length = int(value)
+        elif name.lower() == "transfer-encoding" and "chunked" in value:
+            chunked = True
+    if chunked:
+        size = 0
+        while (chunk := int((await reader.readline()).strip(), 16)):
+            await reader.readexactly(chunk + 2)
+            size += chunk
+        await reader.readline()
+        return status, size
+    await reader.readexactly(length)
+    return status, length
+
+
+async def one_user(port, user, deadline, pause, samples, rng):
+    """One user's closed loop. A connection per request: gunicorn's sync workers close it anyway."""
+    mix = page_mix(user)
+    while time.perf_counter() < deadline:
+        name, path, extra = rng.choice(mix)
+        started = time.perf_counter()
+        try:
+            reader, writer = await asyncio.open_connection("127.0.0.1", port)
+            try:
+                status, _ = await fetch(reader, writer, path, extra or {"Cookie": user["cookie"]})
+            finally:
+                writer.close()
+        except (OSError, asyncio.IncompleteReadError, ValueError, IndexError):
+            status = 0
+        samples.append((name, time.perf_counter() - started, status))
+        if pause:
+            await asyncio.sleep(pause)
+
+
+def http_load(*, users: list[dict], concurrency: int, seconds: float, pause: float, port: int) -> dict:
+    samples: list = []
+    rng = random.Random(12)
+
+    async def run():
+        deadline = time.perf_counter() + seconds
+        await asyncio.gather(*(one_user(port, users[i % len(users)], deadline, pause, samples, rng)
+                               for i in range(concurrency)))
+
+    started = time.perf_counter()
+    asyncio.run(run())
+    elapsed = time.perf_counter() - started
+    durations = sorted(d for _, d, _ in samples)
+    p95 = durations[int(0.95 * (len(durations) - 1))] if durations else None
+    return {"requests": len(samples), "rps": len(samples) / elapsed, "p50": statistics.median(durations) if durations else None,
+            "p95": p95, "errors": sum(1 for *_, status in samples if status != 200),
+            "error_detail": dict(Counter(f"{name} {status}" for name, _, status in samples if status != 200))}
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def http_figures(args) -> list[dict]:
+    users = bench_users()
+    port = free_port()
+    gunicorn = subprocess.Popen(
+        [str(Path(sys.executable).with_name("gunicorn")), "config.wsgi", "--bind", f"127.0.0.1:{port}",
+         "--workers", str(args.workers), "--log-level", "warning"],
+        cwd=ROOT, env={**os.environ, "DEBUG": "0", "LOCAL_SECRET_KEY": "1", "ALLOWED_HOSTS": "127.0.0.1"},
+    )
+    try:
+        for _ in range(100):
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                time.sleep(0.2)
+        http_load(users=users, concurrency=2, seconds=3, pause=0, port=port)  # warm the workers
+        saturated = http_load(users=users, concurrency=args.users, seconds=args.seconds, pause=0, port=port)
+        paced = http_load(users=users, concurrency=args.paced_users, seconds=args.seconds, pause=3, port=port)
+    finally:
+        gunicorn.terminate()
+        gunicorn.wait(timeout=30)
+    return [
+        {"figure": f"HTTP page mix, {args.users} users without pause: requests/s", "value": saturated["rps"],
+         "floor": None, "target": "≥ 40/s", "passed": saturated["rps"] >= 40, "unit": "req/s"},
+        {"figure": f"HTTP page mix, {args.users} users: p95", "value": saturated["p95"], "floor": None,
+         "target": "< 1 s", "passed": saturated["p95"] is not None and saturated["p95"] < 1
+         and not saturated["errors"], "unit": "s", "errors": saturated["error_detail"]},
+        {"figure": f"HTTP page mix, {args.paced_users} users pausing 3 s: p95", "value": paced["p95"], "floor": None,
+         "target": "< 0.3 s, 0 errors", "passed": paced["p95"] is not None and paced["p95"] < 0.3
+         and not paced["errors"], "unit": "s", "errors": paced["error_detail"]},
+    ]
+
+
+# --- the table -------------------------------------------------------------------------------------
+
+
+def shown(value, unit) -> str:
+    if value is None:
+        return "—"
+    if unit == "s":
+        return f"{value * 1000:,.1f} ms" if value < 10 else f"{value:,.1f} s"
+    return f"{value:,.1f} {unit}"
+
+
+def print_table(figures: list[dict]) -> None:
+    header = ["figure", "value", "floor", "ratio", "target", "pass/fail"]
+    rows = []
+    for f in figures:
+        ratio = f"{f['value'] / f['floor']:.1f}×" if f.get("floor") and f.get("value") is not None else "—"
+        rows.append([f["figure"], shown(f["value"], f["unit"]), shown(f.get("floor"), f["unit"]), ratio,
+                     f["target"], "pass" if f["passed"] else "FAIL"])
+    print("| " + " | ".join(header) + " |")
+    print("| " + " | ".join("---" for _ in header) + " |")
+    for row in rows:
+        print("| " + " | ".join(row) + " |")
+
+
+def fill(n: int, reuse: bool) -> None:
+    from django.core.management import call_command
+    from django.db import connection
+
+    from projects.models import Leader, Project
+
+    call_command("migrate", verbosity=0, skip_checks=True)
+    for name in ("市长", "常务副市长", "副市长（分管工业）", "副市长（分管城建）"):
+        Leader.objects.get_or_create(name=name)
+    if reuse and Project.objects.count() == n:
+        return
+    DATA.empty_tables()
+    rng = random.Random(4)
+    started = time.perf_counter()
+    DATA.generate(total=n, start_index=0, overdue_left=[round(n * OVERDUE_SHARE)], rng=rng)
+    DATA.add_problems(rng)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    print(f"{n:,} projects generated in {time.perf_counter() - started:.0f} s", flush=True)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=100_000, help="projects to generate (default 100,000)")
+    parser.add_argument("--reuse", action="store_true", help="keep the data of a previous run with the same --n")
+    parser.add_argument("--users", type=int, default=10, help="concurrent users without pause")
+    parser.add_argument("--paced-users", type=int, default=50, help="concurrent users pausing 3 s between pages")
+    parser.add_argument("--seconds", type=float, default=20, help="length of each HTTP run")
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn workers")
+    parser.add_argument("--no-http", action="store_true", help="skip the HTTP load")
+    parser.add_argument("--json", default=str(ROOT / "var" / "bench.json"), help="where to save the table")
+    args = parser.parse_args()
+    ensure_database(os.environ["DATABASE_URL"])
+    DATA.setup_django()
+    fill(args.n, args.reuse)
+    figures = [overdue_figure(), *report_1330_figures(), *factor_figures(), *bulletin_figures()]
+    if not args.no_http:
+        figures += http_figures(args)
+    print_table(figures)
+    Path(args.json).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.json).write_text(json.dumps(
+        {"n": args.n, "as_of": AS_OF.isoformat(), "measured_at": datetime.datetime.now().isoformat(timespec="seconds"),
+         "figures": figures}, ensure_ascii=False, indent=2, default=str))
+    print(f"saved {args.json}")
+
+
+if __name__ == "__main__":
+    main()
