@@ -294,7 +294,8 @@ def http_figures(args) -> list[dict]:
     gunicorn = subprocess.Popen(
         [str(Path(sys.executable).with_name("gunicorn")), "config.wsgi", "--bind", f"127.0.0.1:{port}",
          "--workers", str(args.workers), "--log-level", "warning"],
-        cwd=ROOT, env={**os.environ, "DEBUG": "0", "LOCAL_SECRET_KEY": "1", "ALLOWED_HOSTS": "127.0.0.1"},
+        cwd=ROOT, env={**os.environ, "DEBUG": "0", "LOCAL_SECRET_KEY": "1", "ALLOWED_HOSTS": "127.0.0.1",
+             "SECURE_SSL_REDIRECT": "0"},  # plain HTTP on loopback: no proxy in front to end TLS
     )
     try:
         for _ in range(100):

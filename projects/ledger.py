@@ -32,7 +32,7 @@ from milestones.services import (
     node_unit,
     rules_by_type,
 )
-from projects import compliance, excel, tables
+from projects import compliance, excel, ledger_factors, tables
 from projects.models import (
     AMOUNT_UNIT_LABEL,
     Channel,
@@ -450,11 +450,12 @@ def _check_row_rules(cells):
         cells.bad(ACTUAL_HEADERS[NodeType.STATISTICS], "填写了实际入库日期，必须同时填写统计库项目代码")
 
 
-def _read_workbook(path_or_file, result, progress, skipped_rows):
+def _read_workbook(path_or_file, result, progress, skipped_rows, factor_sheets):
     """Yield (row number, {header: value}) for the data sheet: the first sheet with the required
     headers (section 9). Title rows above its header row, total rows and empty rows are skipped;
     what was found about the file goes to `result.notes`, the total rows to `skipped_rows` as
-    (row number, note), header problems to `result.errors`."""
+    (row number, note), header problems to `result.errors`; the optional 要素保障 sheet (section 11)
+    is read into `factor_sheets`."""
     try:
         table = tables.open_table(path_or_file, markers=(DERIVED_MARK,))
     except tables.TableError as exc:
@@ -464,6 +465,7 @@ def _read_workbook(path_or_file, result, progress, skipped_rows):
         found = _find_header_row(table, result)
         if found is None:
             return
+        factor_sheets.append(ledger_factors.read_factor_sheet(table.sheets, _CellReader))
         sheet, header_number, columns = found
         from tqdm import tqdm
 
@@ -519,11 +521,18 @@ def _find_header_row(table, result):
     return None
 
 
+def _data_sheets(sheets):
+    """The sheets that could hold the projects: the 要素保障 sheet (section 11) is the ledger's own
+    companion, read on its own, so it never makes the choice of the project sheet worth a note."""
+    return [sheet for sheet in sheets if str(sheet.name).strip() != ledger_factors.SHEET]
+
+
 def _accept_header_row(table, sheet, number, values, skipped, result):
     if table.kind == "csv":
         result.notes.append(f"按 {table.encoding} 编码读取 CSV 文件")
-    elif len(table.sheets) > 1 or skipped:
+    elif len(_data_sheets(table.sheets)) > 1 or _data_sheets(skipped):
         position = table.sheets.index(sheet) + 1
+        skipped = _data_sheets(skipped)
         passed = "".join(f"；工作表「{other.name}」没有台账表头，未读取" for other in skipped)
         result.notes.append(f"读取第{position}个工作表「{sheet.name}」{passed}")
     if sheet.hidden:
@@ -808,13 +817,13 @@ def import_ledger(*, path_or_file, create_missing=False, dry_run=False, user=Non
     `第N行 <表头>: <原因>` line per bad cell and, when there is any, nothing was written."""
     today = today or local_today()
     result = ImportResult(dry_run=dry_run)
-    skipped_rows = []
-    cells = list(_read_workbook(path_or_file, result, progress, skipped_rows))
+    skipped_rows, factor_sheets = [], []
+    cells = list(_read_workbook(path_or_file, result, progress, skipped_rows, factor_sheets))
     if result.errors:
         return result
     try:
-        _import_cells(cells, result, skipped_rows=skipped_rows, create_missing=create_missing, dry_run=dry_run,
-                      user=user, today=today, progress=progress)
+        _import_cells(cells, result, skipped_rows=skipped_rows, factor_sheets=factor_sheets,
+                      create_missing=create_missing, dry_run=dry_run, user=user, today=today, progress=progress)
     except OperationalError as exc:
         if not _waited_too_long(exc):
             raise
@@ -847,7 +856,7 @@ def _waited_too_long(exc: OperationalError) -> bool:
     return getattr(exc.__cause__, "sqlstate", None) == "55P03" or "database is locked" in str(exc)
 
 
-def _import_cells(cells, result, *, skipped_rows, create_missing, dry_run, user, today, progress):
+def _import_cells(cells, result, *, skipped_rows, factor_sheets, create_missing, dry_run, user, today, progress):
     with transaction.atomic(), audit_channel(AuditChannel.IMPORT, user=user):
         _one_import_at_a_time()
         existing = _lock_existing(cells)
@@ -861,6 +870,7 @@ def _import_cells(cells, result, *, skipped_rows, create_missing, dry_run, user,
             for row in rows for header, reason in row.errors
         )
         result.errors = [f"第{number}行 {header}: {reason}" for number, _, header, reason in errors]
+        factors = ledger_factors.check(factor_sheets[0] if factor_sheets else None, rows=rows, errors=result.errors)
         row_notes = [*skipped_rows, *((row.number, f"第{row.number}行 {header}: {text}")
                                       for row in rows for header, text in row.notes)]
         result.notes.extend(text for _, text in sorted(row_notes, key=lambda note: note[0]))
@@ -869,9 +879,18 @@ def _import_cells(cells, result, *, skipped_rows, create_missing, dry_run, user,
             transaction.set_rollback(True)
             return
         _write(plan)
+        _count_factor_changes(result, ledger_factors.write(factors, today=today, user=user))
         _notify([*plan.new_projects, *plan.changed_projects])
     logger.info("ledger import: %s created, %s updated, %s unchanged", len(result.created),
                 len(result.updated), len(result.unchanged))
+
+
+def _count_factor_changes(result, codes):
+    """A project whose only change is on the 要素保障 sheet was updated too."""
+    for code in codes:
+        if code in result.unchanged:
+            result.unchanged.remove(code)
+            result.updated.append(code)
 
 
 def _lock_existing(cells):
@@ -1063,6 +1082,7 @@ def export_ledger(*, projects_queryset, stream, as_of=None) -> int:
     for project in queryset.prefetch_related("nodes"):
         sheet.append(_export_cells(sheet, project))
         count += 1
+    ledger_factors.export_factor_sheet(workbook, projects_queryset)
     workbook.save(stream)
     return count
 
