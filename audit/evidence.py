@@ -95,6 +95,7 @@ def purge_allowed(*models_):
     try:
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
+                _check_deferred_constraints_now(cursor)
                 for model in models_:
                     cursor.execute(f"ALTER TABLE {connection.ops.quote_name(model._meta.db_table)} "
                                    f"DISABLE TRIGGER {TRIGGER_NAME}")
@@ -103,9 +104,19 @@ def purge_allowed(*models_):
         _purge_allowed.reset(token)
         if connection.vendor == "postgresql" and connection.connection is not None and connection.in_atomic_block:
             with connection.cursor() as cursor:
+                _check_deferred_constraints_now(cursor)
                 for model in models_:
                     cursor.execute(f"ALTER TABLE {connection.ops.quote_name(model._meta.db_table)} "
                                    f"ENABLE TRIGGER {TRIGGER_NAME}")
+
+
+def _check_deferred_constraints_now(cursor):
+    """PostgreSQL refuses ALTER TABLE on a table with pending trigger events, and Django's foreign
+    keys are checked at commit (DEFERRABLE INITIALLY DEFERRED): rows written earlier in the same
+    transaction (a test's fixtures) leave such events. Checking them now clears them; later writes
+    are deferred again as usual."""
+    cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    cursor.execute("SET CONSTRAINTS ALL DEFERRED")
 
 
 # --- the PostgreSQL trigger -----------------------------------------------------------------------
