@@ -25,11 +25,27 @@ class DatabaseUnavailableMiddleware:
     def process_exception(self, request, exception):
         if not isinstance(exception, (OperationalError, InterfaceError)):
             return None
-        logger.warning("Database unavailable during %s %s: %s", request.method, request.path, exception)
-        if request.path.startswith("/api/"):
-            response = JsonResponse({"detail": DATABASE_UNAVAILABLE}, status=503, json_dumps_params={"ensure_ascii": False})
-        else:
-            # No request context: its processors would query the database that just failed.
-            response = HttpResponse(render_to_string("503.html"), status=503)
-        response["Retry-After"] = "5"
-        return response
+        return database_unavailable(request, exception)
+
+
+def caused_by_database(exception) -> bool:
+    """Whether a dropped connection is behind this exception. Middleware outside the view (the
+    session's save, which turns it into a 400 SessionInterrupted) only reach the error handlers."""
+    seen = set()
+    while exception is not None and id(exception) not in seen:
+        if isinstance(exception, (OperationalError, InterfaceError)):
+            return True
+        seen.add(id(exception))
+        exception = exception.__cause__ or exception.__context__
+    return False
+
+
+def database_unavailable(request, exception):
+    logger.warning("Database unavailable during %s %s: %s", request.method, request.path, exception)
+    if request.path.startswith("/api/"):
+        response = JsonResponse({"detail": DATABASE_UNAVAILABLE}, status=503, json_dumps_params={"ensure_ascii": False})
+    else:
+        # No request context: its processors would query the database that just failed.
+        response = HttpResponse(render_to_string("503.html"), status=503)
+    response["Retry-After"] = "5"
+    return response

@@ -1,10 +1,14 @@
 """The 400/403/404/500 answers (config.urls' handlers): Chinese pages, and JSON under /api/."""
 
+import sys
+
 from django.contrib.auth.models import AnonymousUser
 from django.http import JsonResponse
 from django.shortcuts import render
 from django.template import loader
 from django.views.decorators.csrf import requires_csrf_token
+
+from config.middleware import caused_by_database, database_unavailable
 
 from ..params import BadParameter
 
@@ -24,6 +28,8 @@ def _answer(request, status, message=""):
 
 @requires_csrf_token
 def bad_request(request, exception=None):
+    if caused_by_database(exception):
+        return database_unavailable(request, exception)
     # Only our own messages are shown: Django's (a bad Host header …) are English and technical.
     return _answer(request, 400, str(exception) if isinstance(exception, BadParameter) else "")
 
@@ -40,6 +46,10 @@ def page_not_found(request, exception=None):
 
 
 def server_error(request):
+    # Called inside the handler's except block: the exception is the one being handled.
+    exception = sys.exc_info()[1]
+    if caused_by_database(exception):
+        return database_unavailable(request, exception)
     if request.path.startswith("/api/"):
         return _answer(request, 500)
     # Static, with no context: whatever broke the request may break a template's context too.

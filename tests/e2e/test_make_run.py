@@ -41,7 +41,9 @@ def running(tmp_path):
                LOCAL_SECRET_KEY="1")
     subprocess.run([sys.executable, "manage.py", "migrate", "--noinput"], cwd=ROOT, env=env, check=True,
                    capture_output=True)
-    process = subprocess.Popen(["bash", "scripts/run.sh"], cwd=ROOT, env=env, stdout=subprocess.PIPE,
+    # Output to a file, not a pipe: an unread pipe that fills up blocks the server and its shutdown.
+    log = tmp_path / "run.log"
+    process = subprocess.Popen(["bash", "scripts/run.sh"], cwd=ROOT, env=env, stdout=log.open("wb"),
                                stderr=subprocess.STDOUT, start_new_session=True)
     base = f"http://127.0.0.1:{port}"
     try:
@@ -51,12 +53,18 @@ def running(tmp_path):
                 break
             except OSError:
                 if process.poll() is not None:
-                    pytest.fail("run.sh stopped: " + process.stdout.read().decode()[-2000:])
+                    pytest.fail("run.sh stopped: " + log.read_text(errors="replace")[-2000:])
                 time.sleep(0.5)
         yield base, tmp_path
     finally:
         os.killpg(process.pid, signal.SIGTERM)
-        process.wait(timeout=30)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            # A worker still finishing its warm shutdown on a loaded machine: what the test checks is
+            # already asserted, so end the whole group rather than fail in teardown.
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=10)
 
 
 def test_make_run_shows_chinese_error_pages_and_no_debug_page(running):

@@ -8,6 +8,7 @@ exactly or refuse the file with row errors: never an exception, never a partial 
 
 import datetime
 import io
+import math
 import re
 import zipfile
 from zoneinfo import ZoneInfo
@@ -113,6 +114,10 @@ def counts():
 
 
 def _text(value):
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
+        # What the file holds: openpyxl writes a number with 16 significant digits (Excel keeps 15),
+        # so 13510798882110942 comes back as 13510798882110940 before the import sees it.
+        value = float(f"{value:.16g}")
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return "" if value is None else str(value).strip()
