@@ -13,3 +13,33 @@ def ensure_database(url: str) -> None:
         if not connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
             connection.execute(f'CREATE DATABASE "{name}"')
             print(f"created database {name}")
+
+
+def fill_in_two_steps(*, projects: int, reuse: bool, empty_tables, generate, measure, rng):
+    """Migrate, then fill `projects` projects in two steps, measuring after the first tenth so that a
+    report's query count can be compared at two sizes. Returns the tenth's measurement (None when
+    `reuse` kept the data of a previous run of the same size)."""
+    import time
+
+    from django.core.management import call_command
+    from django.db import connection
+
+    from projects.models import Project
+
+    call_command("migrate", verbosity=0, skip_checks=True)
+    if reuse and Project.objects.count() == projects:
+        return None
+    empty_tables()
+    tenth = projects // 10
+    started = time.perf_counter()
+    print(f"generating {tenth:,} projects …", flush=True)
+    generate(total=tenth, start_index=0, rng=rng)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    small = measure(f"{tenth:,} projects")
+    print(f"generating up to {projects:,} projects …", flush=True)
+    generate(total=projects, start_index=tenth, rng=rng)
+    print(f"data generated in {time.perf_counter() - started:.0f} s")
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    return small

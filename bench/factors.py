@@ -27,7 +27,7 @@ os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/bench_
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 os.environ.setdefault("DEBUG", "1")
 
-from benchlib import ensure_database  # noqa: E402
+from benchlib import ensure_database, fill_in_two_steps  # noqa: E402
 
 AS_OF = datetime.date(2026, 6, 30)
 STATUSES = ["signed", "land_acquired", "started", "in_statistics", "in_production", "suspended", "terminated"]
@@ -141,31 +141,17 @@ def main():
     args = parser.parse_args()
     ensure_database(os.environ["DATABASE_URL"])
     setup_django()
-    from django.core.management import call_command
-    from django.db import connection
-
     from milestones.factor_selectors import urgent_needs
     from milestones.factor_services import open_overdue_problems
     from projects.models import Project
 
-    call_command("migrate", verbosity=0, skip_checks=True)
-    rng = random.Random(11)
-    small = None
-    if not (args.reuse and Project.objects.count() == args.projects):
-        empty_tables()
-        tenth = args.projects // 10
-        started = time.perf_counter()
-        print(f"generating {tenth:,} projects …", flush=True)
-        generate(total=tenth, start_index=0, rng=rng)
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
-        small = time_report()
-        print(f"report_factors JSON over {tenth:,} projects: {small[0] * 1000:.0f} ms, {small[1]} queries")
-        print(f"generating up to {args.projects:,} projects …", flush=True)
-        generate(total=args.projects, start_index=tenth, rng=rng)
-        print(f"data generated in {time.perf_counter() - started:.0f} s")
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
+    def measure(label):
+        measured = time_report()
+        print(f"report_factors JSON over {label}: {measured[0] * 1000:.0f} ms, {measured[1]} queries")
+        return measured
+
+    small = fill_in_two_steps(projects=args.projects, reuse=args.reuse, empty_tables=empty_tables,
+                              generate=generate, measure=measure, rng=random.Random(11))
     seconds, queries, report, size = time_report()
     ok = seconds < FLOOR_SECONDS and queries == FLOOR_QUERIES and (small is None or small[1] == queries)
     print(f"report_factors JSON over {Project.objects.count():,} projects: {seconds * 1000:.0f} ms, {queries} queries, "
