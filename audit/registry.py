@@ -14,7 +14,8 @@ def _register(model, *, exclude=()):
 
 
 # Bookkeeping columns that change with every save or are the system's own, not anyone's edit.
-_register(Project, exclude=["updated_at", "created_at"])
+# next_due is derived from the nodes (their own changes are audited), kept by milestones.services.
+_register(Project, exclude=["updated_at", "created_at", "next_due"])
 _register(Node, exclude=["escalated_on"])
 _register(Problem, exclude=["created_at"])
 _register(ProblemReply, exclude=["at"])
