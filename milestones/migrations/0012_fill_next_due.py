@@ -29,6 +29,6 @@ def forward(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("milestones", "0011_value_constraints_after_capacity"),
-        ("projects", "0010_next_due"),
+        ("projects", "0011_next_due"),
     ]
     operations = [migrations.RunPython(forward, migrations.RunPython.noop)]

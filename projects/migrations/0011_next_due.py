@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('projects', '0009_value_constraints_after_capacity'),
+        ('projects', '0010_threshold'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
