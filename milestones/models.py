@@ -17,6 +17,7 @@ class NodeType(models.TextChoices):
     CAPACITY = "capacity", "达产"
 
 
+_NODE_LABELS = dict(NodeType.choices)
 NODE_ORDER = [NodeType.SIGN, NodeType.LAND, NodeType.START, NodeType.STATISTICS, NodeType.PRODUCTION,
               NodeType.CAPACITY]
 
@@ -93,7 +94,9 @@ class Node(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.project_id}·{self.get_node_type_display()}"
+        # A dict lookup: get_node_type_display rebuilds its choices on every call, and the import
+        # writes this for every node it audits (issue 12).
+        return f"{self.project_id}·{_NODE_LABELS.get(self.node_type, self.node_type)}"
 
 
 class CalendarDay(models.Model):

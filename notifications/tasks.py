@@ -8,6 +8,7 @@ import datetime
 import logging
 
 from celery import shared_task
+from django.db import transaction
 
 from milestones.workdays import first_workday_of_week, is_workday
 from projects.models import local_today
@@ -25,6 +26,7 @@ TASK_LABELS = {
     "notifications.tasks.sweep_pending_notifications": "补发待发送消息",
     "notifications.tasks.deliver_notification": "发送单条消息",
     "notifications.tasks.weekly_alert_for": "每周逾期预警（单个接收方）",
+    "notifications.tasks.projects_changed": "台账导入后的提醒与升级督办",
 }
 
 
@@ -84,3 +86,29 @@ def remind_overdue_problems():
     if not is_workday(today):
         return None
     return services.remind_overdue_problems(as_of=today).created
+
+
+@shared_task(acks_late=True)
+def projects_changed(project_ids: list[int]):
+    """After a ledger import committed: reminders re-armed, red nodes escalated, stopped projects'
+    messages cancelled (services.on_projects_changed). Idempotent (outbox keys, escalated_on), so a
+    redelivered task sends nothing twice."""
+    services.on_projects_changed(project_ids=project_ids)
+
+
+def enqueue_projects_changed(project_ids: list[int]) -> None:
+    """Called once the import's transaction has committed. When the broker cannot take the task,
+    the work is done here instead (its outbox rows then wait for the sweep like any others): an
+    import made during a broker outage loses none of its reminders and escalations."""
+    try:
+        projects_changed.delay(project_ids)
+        return
+    except Exception as exc:  # kombu raises several types for an unreachable broker
+        logger.warning("Broker unavailable, the import's %d projects are notified in this process: %s",
+                       len(project_ids), exc)
+    try:
+        with transaction.atomic():
+            services.on_projects_changed(project_ids=project_ids)
+    except Exception:
+        # The import is committed; the daily reminder and escalation runs catch up on these projects.
+        logger.exception("Notifying %d imported projects failed", len(project_ids))

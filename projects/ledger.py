@@ -7,9 +7,11 @@ cell is bad is anything written, with a handful of bulk queries inside one trans
 10,000-row ledger imports in seconds (bench/import_ledger.py).
 """
 
+import contextlib
 import copy
 import datetime
 import difflib
+import gc
 import itertools
 import logging
 import re
@@ -23,7 +25,7 @@ from django.utils import timezone
 from audit.context import Channel as AuditChannel
 from audit.context import audit_channel
 from audit.models import AuditEntry
-from audit.services import audit_bulk
+from audit.services import audit_rows
 from milestones.models import NODE_ORDER, Node, NodeType
 from milestones.selectors import next_due_of
 from milestones.services import (
@@ -33,7 +35,7 @@ from milestones.services import (
     node_unit,
     rules_by_type,
 )
-from projects import compliance, excel, ledger_factors, signals, tables
+from projects import bulk, compliance, excel, ledger_factors, signals, tables
 from projects.models import (
     AMOUNT_UNIT_LABEL,
     Channel,
@@ -50,7 +52,7 @@ from projects.models import (
     local_today,
 )
 from projects.services import _snapshot
-from projects.validation import date_problem, text_problem, value_errors
+from projects.validation import ValueCheck, date_problem, text_problem
 
 logger = logging.getLogger(__name__)
 
@@ -654,6 +656,12 @@ class _Plan:
         self.before = []
 
 
+def _log(project, transition, *, source, target, user, **values):
+    """A history row (TransitionLog) as the columns to insert; its project gets its id at the write."""
+    return {"project": project, "transition": transition, "source_state": source, "target_state": target,
+            "note": IMPORT_NOTE, "by_id": user.pk if user is not None else None, **values}
+
+
 def _project_values(project):
     return [getattr(project, name) for name in _UPDATABLE]
 
@@ -763,10 +771,8 @@ class _RowImport:
         getattr(project, name)(effective_date=day, reason=reason)
         if node_type:
             self.nodes.setdefault(node_type, Node(project=project, node_type=node_type)).actual_date = day
-        self.logs.append(TransitionLog(
-            project=project, transition=name, source_state=source, target_state=project.status,
-            effective_date=day, note=IMPORT_NOTE, by=self.user, previous_values=before,
-        ))
+        self.logs.append(_log(project, name, source=source, target=project.status, user=self.user,
+                              effective_date=day, previous_values=before))
         return True
 
     def _set_nodes(self):
@@ -818,6 +824,26 @@ def import_ledger(*, path_or_file, create_missing=False, dry_run=False, user=Non
                   progress=False) -> ImportResult:
     """Import a ledger workbook (section 9): all or nothing; `result.errors` holds one
     `第N行 <表头>: <原因>` line per bad cell and, when there is any, nothing was written."""
+    with _no_cycle_collection():
+        return _import_ledger(path_or_file=path_or_file, create_missing=create_missing, dry_run=dry_run, user=user,
+                              today=today, progress=progress)
+
+
+@contextlib.contextmanager
+def _no_cycle_collection():
+    """An import holds ~170,000 model instances per 10,000 rows while it makes more: Python's cycle
+    collector then rescans them again and again (a fifth of a 10,000-row import, bench/import_ledger.py).
+    What the import drops is freed by reference counting; the collector runs again when it is done."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _import_ledger(*, path_or_file, create_missing, dry_run, user, today, progress):
     today = today or local_today()
     result = ImportResult(dry_run=dry_run)
     skipped_rows, factor_sheets = [], []
@@ -934,7 +960,7 @@ FIELD_HEADERS = {
 def _check_cells(row):
     """docs/DOMAIN.md section 12 for what is not a project field (names that may be created, node
     dates), before any unit, leader or platform is made from the row. The project's own fields are
-    checked after the row is applied (projects.validation.value_errors, as every way in does)."""
+    checked after the row is applied (projects.validation.ValueCheck: value_errors for many rows)."""
     for header, attribute in ((H_PLATFORM, "platform"), (H_UNIT, "unit"), (H_LEADER, "leader")):
         problem = text_problem(getattr(row, attribute))
         if problem:
@@ -963,6 +989,7 @@ def _check_duplicate_codes(rows):
 def _build(rows, *, existing, refs, today, user, result, progress):
     rules = rules_by_type()
     plan = _Plan()
+    check = ValueCheck(Project)
     from tqdm import tqdm
 
     for row in tqdm(rows, disable=not progress, unit="行", desc="校验与状态推演"):
@@ -980,7 +1007,7 @@ def _build(rows, *, existing, refs, today, user, result, progress):
             old_project, old_nodes = copy.copy(project), {t: copy.copy(node) for t, node in nodes.items()}
         row_import = _RowImport(row, project=project, nodes=nodes, refs=refs, rules=rules, today=today, user=user)
         row_import.apply()
-        for field_name, messages in value_errors(project).items():
+        for field_name, messages in check.errors(project).items():
             row.errors.extend((FIELD_HEADERS.get(field_name, H_STATUS), message) for message in messages)
         if row.errors:
             continue
@@ -993,8 +1020,7 @@ def _build(rows, *, existing, refs, today, user, result, progress):
                 plan.due_changed.append(project)
         if is_new:
             plan.new_projects.append(project)
-            plan.logs.append(TransitionLog(project=project, transition=TransitionLog.CREATE, source_state="",
-                                           target_state=Status.NEGOTIATING, note=IMPORT_NOTE, by=user))
+            plan.logs.append(_log(project, TransitionLog.CREATE, source="", target=Status.NEGOTIATING, user=user))
             plan.new_nodes.extend(nodes.values())
             plan.before.append((project, None))
             plan.before.extend((node, None) for node in nodes.values())
@@ -1025,56 +1051,35 @@ def _build(rows, *, existing, refs, today, user, result, progress):
 
 
 def _write(plan):
-    """A handful of bulk statements; the caller's transaction makes them all or nothing."""
-    Project.objects.bulk_create(plan.new_projects, batch_size=1000)
+    """A handful of bulk statements (projects.bulk); the caller's transaction makes them all or nothing."""
+    bulk.insert(Project, plan.new_projects)
     if plan.changed_projects:
         now = timezone.now()
         for project in plan.changed_projects:
             project.updated_at = now
         # The status field is protected against assignment, not against a bulk update, which only reads it.
-        _bulk_update(Project, plan.changed_projects, [*sorted(plan.changed_fields), "updated_at"])
+        bulk.update(Project, plan.changed_projects, [*sorted(plan.changed_fields), "updated_at"])
     if plan.due_changed:
-        _bulk_update(Project, plan.due_changed, ["next_due"])
+        bulk.update(Project, plan.due_changed, ["next_due"])
     if plan.stale_node_ids:
         Node.objects.filter(pk__in=plan.stale_node_ids).delete()
-    Node.objects.bulk_create(plan.new_nodes, batch_size=2000)
+    bulk.insert(Node, plan.new_nodes)
     if plan.changed_nodes:
-        _bulk_update(Node, plan.changed_nodes, _NODE_FIELDS)
-    TransitionLog.objects.bulk_create(plan.logs, batch_size=2000)
+        bulk.update(Node, plan.changed_nodes, _NODE_FIELDS)
+    for log in plan.logs:
+        log["project_id"] = log.pop("project").pk
+    bulk.insert(TransitionLog, plan.logs, ids=False)
     # Bulk inserts and updates send no model signals (the stale nodes' DELETE above does): the audit
     # trail gets their rows here, in bulk too.
-    audit_bulk([(AuditEntry.Action.CREATE if old is None else AuditEntry.Action.UPDATE, old, new)
-                for new, old in plan.before])
-
-
-def _bulk_update(model, objects, field_names, batch_size=1000):
-    """`bulk_update`, but on PostgreSQL as UPDATE … FROM (VALUES …): Django's CASE WHEN form spends
-    seconds building expressions for 10,000 rows (bench/import_ledger.py, second import of 10,000 rows:
-    509 rows/s with bulk_update, 971 rows/s with this, measured one after the other on the same machine)."""
-    if connection.vendor != "postgresql":
-        model.objects.bulk_update(objects, field_names, batch_size=batch_size)
-        return
-    meta = model._meta
-    fields = [meta.pk, *(meta.get_field(name) for name in field_names)]
-    quote = connection.ops.quote_name
-    table = quote(meta.db_table)
-    row_sql = "(" + ", ".join(f"CAST(%s AS {f.db_type(connection)})" for f in fields) + ")"
-    assignments = ", ".join(f"{quote(f.column)} = v.{quote(f.column)}" for f in fields[1:])
-    names = ", ".join(quote(f.column) for f in fields)
-    with connection.cursor() as cursor:
-        for start in range(0, len(objects), batch_size):
-            batch = objects[start:start + batch_size]
-            params = [f.get_db_prep_save(getattr(obj, f.attname), connection) for obj in batch for f in fields]
-            cursor.execute(
-                f"UPDATE {table} SET {assignments} FROM (VALUES {', '.join([row_sql] * len(batch))}) "
-                f"AS v({names}) WHERE {table}.{quote(meta.pk.column)} = v.{quote(meta.pk.column)}",
-                params,
-            )
+    actions = [(AuditEntry.Action.CREATE if old is None else AuditEntry.Action.UPDATE, old, new)
+               for new, old in plan.before]
+    bulk.insert(AuditEntry, audit_rows(actions), ids=False)
 
 
 def _notify(projects):
-    """Re-arm reminders and escalate red nodes after the change, as projects.services does after each
-    transition, but for all the projects at once in a constant number of queries."""
+    """Tell the apps above that these projects changed (reminders re-armed, red nodes escalated, as
+    after a transition): one signal for all of them; notifications queues that work for after the
+    commit."""
     if not projects:
         return
     signals.projects_changed.send(sender=Project, project_ids=[project.pk for project in projects])

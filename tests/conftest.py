@@ -71,3 +71,14 @@ def django_db_setup(django_db_setup):
         if contents:
             type(conn)._test_serialized_contents = contents
     return django_db_setup
+
+
+@pytest.fixture
+def eager_tasks():
+    """Tasks queued with .delay() run at once in this process (the weekly alert's fan-out, the
+    import's notifications)."""
+    from config.celery import app
+
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = False

@@ -86,13 +86,3 @@ def robot():
     yield server
     server.shutdown()
     server.server_close()
-
-
-@pytest.fixture
-def eager_tasks():
-    """Tasks queued with .delay() run at once in this process (the weekly alert's fan-out)."""
-    from config.celery import app
-
-    app.conf.task_always_eager = True
-    yield
-    app.conf.task_always_eager = False

@@ -596,12 +596,30 @@ def test_actual_dates_without_a_signing_date_are_refused(tmp_path):
     assert nothing_written()
 
 
-def test_a_node_imported_red_is_escalated_at_once(tmp_path):
+def test_a_node_imported_red_is_escalated_as_soon_as_the_import_commits(tmp_path, eager_tasks,
+                                                                        django_capture_on_commit_callbacks):
     """Section 7a: the import runs the same after-change hook as a transition, so a node that is
-    already more than 30 days late (land planned 2026-09-01, sign + 6 months) is escalated now."""
-    assert run_import(tmp_path, [base_row()]).ok
+    already more than 30 days late (land planned 2026-09-01, sign + 6 months) is escalated now; the
+    hook is a task queued when the import commits (issue 12), not work inside its transaction."""
+    with django_capture_on_commit_callbacks(execute=True) as queued:
+        assert run_import(tmp_path, [base_row()]).ok
+        assert Node.objects.get(node_type="land").escalated_on is None
+    assert len(queued) == 1
     land = Node.objects.get(node_type="land")
     assert (land.planned_date, land.escalated_on) == (D(2026, 9, 1), TODAY)
+
+
+def test_the_imports_notifications_are_made_in_process_when_the_broker_is_down(tmp_path, monkeypatch,
+                                                                               django_capture_on_commit_callbacks):
+    from notifications import tasks
+
+    def broker_down(*args, **kwargs):
+        raise OSError("connection refused")
+
+    monkeypatch.setattr(tasks.projects_changed, "delay", broker_down)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert run_import(tmp_path, [base_row()]).ok
+    assert Node.objects.get(node_type="land").escalated_on == TODAY
 
 
 def test_terminated_project_cannot_be_brought_back_by_a_reimport(tmp_path):

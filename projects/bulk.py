@@ -1,0 +1,128 @@
+"""Bulk writes for the ledger import (issue 12 part 4). On PostgreSQL: rows are COPYed, with their
+ids taken from the table's sequence first, and updates are one UPDATE … FROM (VALUES …) per batch.
+Django's bulk_create (INSERT … SELECT FROM UNNEST of one array per column) and bulk_update (a CASE
+WHEN per field) spent most of a 10,000-row import building and quoting those arrays and cases.
+Elsewhere (SQLite) Django's own bulk methods are used.
+
+Values go to the database as the model holds them, converted only where Django would convert
+them on save: auto_now fields are stamped, JSON is encoded. Nothing here checks a value: the
+callers have (projects.validation), and the table's constraints still do.
+"""
+
+import json
+import operator
+
+from django.db import connection
+from django.db.models import JSONField
+from django.utils import timezone
+
+
+def insert(model, objects, *, ids=True, batch_size=1000) -> None:
+    """Insert model instances, or rows as {attname: value} dicts (missing columns take the field's
+    default). Instances get their primary key and are marked saved, as bulk_create leaves them;
+    with `ids=False` (rows nothing refers to) the table numbers them and they are left unsaved."""
+    if not objects:
+        return
+    as_rows = isinstance(objects[0], dict)
+    if connection.vendor != "postgresql":
+        instances = [model(**row) for row in objects] if as_rows else objects
+        model.objects.bulk_create(instances, batch_size=batch_size)
+        return
+    meta = model._meta
+    quote = connection.ops.quote_name
+    pk = meta.pk
+    fields = [f for f in meta.concrete_fields if f is not pk]
+    now = timezone.now()
+    getters = [_row_getter(f, now) if as_rows else _instance_getter(f) for f in fields]
+    columns = ", ".join(quote(f.column) for f in ([pk, *fields] if ids else fields))
+    numbered = _next_ids(meta.db_table, pk.column, len(objects)) if ids else None
+    with connection.cursor() as cursor, cursor.copy(f"COPY {quote(meta.db_table)} ({columns}) FROM STDIN") as copy:
+        write = copy.write_row
+        if numbered is None:
+            for obj in objects:
+                write([get(obj) for get in getters])
+        else:
+            for obj, pk_value in zip(objects, numbered, strict=True):
+                write([pk_value, *[get(obj) for get in getters]])
+    if numbered is not None and not as_rows:
+        alias = connection.alias
+        for obj, pk_value in zip(objects, numbered, strict=True):
+            obj.pk = pk_value
+            obj._state.adding = False
+            obj._state.db = alias
+
+
+def update(model, objects, field_names, *, batch_size=1000) -> None:
+    """`bulk_update`, but on PostgreSQL as UPDATE … FROM (VALUES …): Django's CASE WHEN form spends
+    seconds building expressions for 10,000 rows (second import of 10,000 rows: 509 rows/s with
+    bulk_update, 971 rows/s with this, measured one after the other on the same machine)."""
+    if not objects:
+        return
+    if connection.vendor != "postgresql":
+        model.objects.bulk_update(objects, field_names, batch_size=batch_size)
+        return
+    meta = model._meta
+    fields = [meta.pk, *(meta.get_field(name) for name in field_names)]
+    quote = connection.ops.quote_name
+    table = quote(meta.db_table)
+    row_sql = "(" + ", ".join(f"CAST(%s AS {f.db_type(connection)})" for f in fields) + ")"
+    assignments = ", ".join(f"{quote(f.column)} = v.{quote(f.column)}" for f in fields[1:])
+    names = ", ".join(quote(f.column) for f in fields)
+    with connection.cursor() as cursor:
+        for start in range(0, len(objects), batch_size):
+            batch = objects[start:start + batch_size]
+            params = [f.get_db_prep_save(getattr(obj, f.attname), connection) for obj in batch for f in fields]
+            cursor.execute(
+                f"UPDATE {table} SET {assignments} FROM (VALUES {', '.join([row_sql] * len(batch))}) "
+                f"AS v({names}) WHERE {table}.{quote(meta.pk.column)} = v.{quote(meta.pk.column)}",
+                params,
+            )
+
+
+def _next_ids(table, column, count) -> list[int]:
+    """`count` values of the table's id sequence, taken now (ids are never reused, as for INSERTs)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+                       [connection.ops.quote_name(table), column, count])
+        return [row[0] for row in cursor.fetchall()]
+
+
+def _encode(field, value):
+    if value is None:
+        return None
+    if isinstance(field, JSONField):
+        return json.dumps(value, cls=field.encoder)
+    return value
+
+
+def _instance_getter(field):
+    if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+        return lambda obj: field.pre_save(obj, add=True)  # stamps the instance too, as a save would
+    get = operator.attrgetter(field.attname)
+    if isinstance(field, JSONField):
+        return lambda obj: _encode(field, get(obj))
+    if field.many_to_one:
+        def related_pk(obj):
+            # Assigned before the related row had its id (a new node's new project): take it now,
+            # as bulk_create does.
+            value = get(obj)
+            if value is None and field.is_cached(obj):
+                related = field.get_cached_value(obj)
+                if related is not None and related.pk is not None:
+                    value = related.pk
+                    setattr(obj, field.attname, value)
+            return value
+        return related_pk
+    return get
+
+
+def _row_getter(field, now):
+    attname = field.attname
+    if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+        return lambda row: row.get(attname) or now  # one moment for the whole write
+    if field.has_default():  # a callable default (a timestamp) is taken per row, as a model's __init__ does
+        return lambda row: _encode(field, row[attname] if attname in row else field.get_default())
+    default = field.get_default()
+    if isinstance(field, JSONField):
+        return lambda row: _encode(field, row.get(attname, default))
+    return lambda row: row.get(attname, default)
