@@ -75,7 +75,12 @@ def _diff(model, old, new):
         plan = _plans[model] = _plan(model)
     if plan is False:  # a registration this fast path does not cover: auditlog's own diff
         return model_instance_diff(old, new, use_json_for_changes=True)
-    fields = plan[0] if old is None or new is None else plan[1]
+    if old is None or new is None:  # a create or a delete: every value that is not None
+        values = plan[0](new if old is None else old)
+        changes = {name: [None, _json_ready(value)] if old is None else [_json_ready(value), None]
+                   for name, value in values if value is not None}
+        return changes or None
+    fields = plan[1]
     changes = {}
     for name, value_of in fields:
         old_value = None if old is None else value_of(old)
@@ -105,7 +110,24 @@ def _plan(model):
     both = [f for f in model._meta.fields if f.name not in excluded]
     if any(not getattr(f, "concrete", False) for f in one_sided):
         return False
-    return [(f.name, _value_getter(f)) for f in one_sided], [(f.name, _value_getter(f)) for f in both]
+    return _all_values(one_sided), [(f.name, _value_getter(f)) for f in both]
+
+
+def _all_values(fields):
+    """One object's (name, value) pairs for `fields`, the plain attributes read in one call."""
+    plain = [f for f in fields if _is_plain(f)]
+    other = [(f.name, _value_getter(f)) for f in fields if not _is_plain(f)]
+    names = [f.name for f in plain]
+    pick = operator.attrgetter(*[f.attname for f in plain]) if plain else (lambda obj: ())
+    if len(plain) == 1:
+        single = pick
+        pick = lambda obj: (single(obj),)  # noqa: E731
+    return lambda obj: [*zip(names, pick(obj)), *((name, get(obj)) for name, get in other)]
+
+
+def _is_plain(field):
+    return not isinstance(field, (DateTimeField, JSONField)) and not (
+        (field.one_to_one or field.many_to_one) and hasattr(field, "rel_class"))
 
 
 def _value_getter(field):

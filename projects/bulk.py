@@ -31,25 +31,88 @@ def insert(model, objects, *, ids=True, batch_size=1000) -> None:
     meta = model._meta
     quote = connection.ops.quote_name
     pk = meta.pk
-    fields = [f for f in meta.concrete_fields if f is not pk]
-    now = timezone.now()
-    getters = [_row_getter(f, now) if as_rows else _instance_getter(f) for f in fields]
+    fields, values_of = _columns(model, as_rows=as_rows, now=timezone.now())
     columns = ", ".join(quote(f.column) for f in ([pk, *fields] if ids else fields))
     numbered = _next_ids(meta.db_table, pk.column, len(objects)) if ids else None
     with connection.cursor() as cursor, cursor.copy(f"COPY {quote(meta.db_table)} ({columns}) FROM STDIN") as copy:
         write = copy.write_row
         if numbered is None:
             for obj in objects:
-                write([get(obj) for get in getters])
+                write(values_of(obj))
         else:
             for obj, pk_value in zip(objects, numbered, strict=True):
-                write([pk_value, *[get(obj) for get in getters]])
+                write((pk_value, *values_of(obj)))
     if numbered is not None and not as_rows:
         alias = connection.alias
         for obj, pk_value in zip(objects, numbered, strict=True):
             obj.pk = pk_value
             obj._state.adding = False
             obj._state.db = alias
+
+
+def _columns(model, *, as_rows, now):
+    """The columns to COPY (all but the primary key) and a function giving one object's values in
+    their order: the plain ones read in one call (attrgetter / itemgetter), then the few that need
+    converting (stamps, JSON, a foreign key assigned before its row had an id)."""
+    pk = model._meta.pk
+    plain, converted = [], []
+    for field in model._meta.concrete_fields:
+        if field is pk:
+            continue
+        special = _row_value(field, now) if as_rows else _instance_value(field)
+        (converted if special else plain).append((field, special))
+    fields = [f for f, _ in plain] + [f for f, _ in converted]
+    names = [f.attname for f, _ in plain]
+    specials = [get for _, get in converted]
+    if as_rows:
+        defaults = {f.attname: f.get_default() for f, _ in plain}
+        pick = operator.itemgetter(*names)
+
+        def values_of(row):
+            picked = pick({**defaults, **row})
+            return (*(picked if len(names) > 1 else (picked,)), *(get(row) for get in specials))
+    else:
+        pick = operator.attrgetter(*names)
+
+        def values_of(obj):
+            picked = pick(obj)
+            return (*(picked if len(names) > 1 else (picked,)), *(get(obj) for get in specials))
+    return fields, values_of
+
+
+def _instance_value(field):
+    """How to read `field` of an instance for COPY when its attribute is not the value; else None."""
+    if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+        return lambda obj: field.pre_save(obj, add=True)  # stamps the instance too, as a save would
+    get = operator.attrgetter(field.attname)
+    if isinstance(field, JSONField):
+        return lambda obj: _encode(field, get(obj))
+    if field.many_to_one:
+        def related_pk(obj):
+            # Assigned before the related row had its id (a new node's new project): take it now,
+            # as bulk_create does.
+            value = get(obj)
+            if value is None and field.is_cached(obj):
+                related = field.get_cached_value(obj)
+                if related is not None and related.pk is not None:
+                    value = related.pk
+                    setattr(obj, field.attname, value)
+            return value
+        return related_pk
+    return None
+
+
+def _row_value(field, now):
+    """The same for a row dict; a column the row leaves out takes the field's default."""
+    attname = field.attname
+    if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+        return lambda row: row.get(attname) or now  # one moment for the whole write
+    if isinstance(field, JSONField):
+        default = field.get_default()
+        return lambda row: _encode(field, row.get(attname, default))
+    if field.has_default() and callable(field.default):  # a timestamp: taken per row, as __init__ does
+        return lambda row: row[attname] if attname in row else field.get_default()
+    return None
 
 
 def update(model, objects, field_names, *, batch_size=1000) -> None:
@@ -88,41 +151,4 @@ def _next_ids(table, column, count) -> list[int]:
 
 
 def _encode(field, value):
-    if value is None:
-        return None
-    if isinstance(field, JSONField):
-        return json.dumps(value, cls=field.encoder)
-    return value
-
-
-def _instance_getter(field):
-    if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
-        return lambda obj: field.pre_save(obj, add=True)  # stamps the instance too, as a save would
-    get = operator.attrgetter(field.attname)
-    if isinstance(field, JSONField):
-        return lambda obj: _encode(field, get(obj))
-    if field.many_to_one:
-        def related_pk(obj):
-            # Assigned before the related row had its id (a new node's new project): take it now,
-            # as bulk_create does.
-            value = get(obj)
-            if value is None and field.is_cached(obj):
-                related = field.get_cached_value(obj)
-                if related is not None and related.pk is not None:
-                    value = related.pk
-                    setattr(obj, field.attname, value)
-            return value
-        return related_pk
-    return get
-
-
-def _row_getter(field, now):
-    attname = field.attname
-    if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
-        return lambda row: row.get(attname) or now  # one moment for the whole write
-    if field.has_default():  # a callable default (a timestamp) is taken per row, as a model's __init__ does
-        return lambda row: _encode(field, row[attname] if attname in row else field.get_default())
-    default = field.get_default()
-    if isinstance(field, JSONField):
-        return lambda row: _encode(field, row.get(attname, default))
-    return lambda row: row.get(attname, default)
+    return None if value is None else json.dumps(value, cls=field.encoder)
