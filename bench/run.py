@@ -1,6 +1,6 @@
 """Issue 12's figures in one run, each beside its floor (`make bench` runs this).
 
-    .venv/bin/python bench/run.py [--n 100000] [--reuse] [--users 10] [--seconds 20] [--no-http] [--no-bulletin]
+    .venv/bin/python bench/run.py [--n 100000] [--reuse] [--users 10] [--seconds 20] [--no-http] [--no-bulletin] [--no-import]
         [--json var/bench.json]
 
 Uses DATABASE_URL, or postgres://postgres@127.0.0.1:5432/bench_run (created if missing). Fills it
@@ -11,6 +11,8 @@ overdue node, problems, suspended projects), then measures in the same run:
   numbers (the least any implementation must spend to read them);
 - the lights where people meet them: light counts (center, a unit's own scope), the 台账 red
   filter pages and both dashboards, in this process with today frozen at the data's as-of date;
+- the ledger import (bench/import_ledger.py, on a database of its own): three runs of a
+  10,000-row ledger beside the floor of reading the sheet and COPYing its rows;
 - the weekly bulletin PDF in a fresh process (time, CPU time and peak RSS);
 - an HTTP load: gunicorn (4 workers) on 127.0.0.1 only, a closed loop of --users logged-in users
   (center, unit, leader in turn) over dashboard, 台账 (page 1, red filter, a far page), detail,
@@ -18,7 +20,6 @@ overdue node, problems, suspended projects), then measures in the same run:
 
 Prints one table — figure, value, floor, ratio, target, pass/fail — and saves it as JSON.
 Timings are the best of 3 (after a warm-up run); on a shared, loaded machine they are upper bounds.
-The ledger import (issue 12 part 4) has its own script, bench/import_ledger.py.
 """
 
 import argparse
@@ -211,6 +212,31 @@ def light_figures() -> list[dict]:
     figures.append({"figure": "dashboard page (unit), floor: the center's", "value": unit_dashboard,
                     "floor": center_dashboard, "target": "≤ 1× the center's", "passed": unit_dashboard <= center_dashboard,
                     "unit": "s"})
+    return figures
+
+
+def import_figures(rows: int) -> list[dict]:
+    """bench/import_ledger.py in a child process, on its own database (`<name>_import`, emptied
+    first): the floor (read the sheet + COPY its projects and nodes), then three imports of a
+    `rows`-row ledger: all new, all changed, the same file again."""
+    from urllib.parse import urlparse
+
+    url = urlparse(os.environ["DATABASE_URL"])
+    database = url._replace(path=f"{url.path}_import").geturl()
+    ensure_database(database)
+    child = subprocess.run([sys.executable, str(Path(__file__).with_name("import_ledger.py")), "--json",
+                            "--rows", str(rows)], capture_output=True, text=True,
+                           env={**os.environ, "DATABASE_URL": database})
+    if child.returncode:
+        raise SystemExit(child.stdout + child.stderr)
+    result = json.loads(next(line for line in child.stdout.splitlines() if line.startswith("JSON "))[5:])
+    floor, first = result["floor"]["rows_per_s"], result["first"]["rows_per_s"]
+    figures = [{"figure": f"ledger import, {rows:,} rows, first run (all new)", "value": first, "floor": floor,
+                "target": "≥ 50% of floor", "passed": first >= 0.5 * floor, "unit": "rows/s"}]
+    for run, label in (("second", "second run (all changed)"), ("third", "third run (same file)")):
+        value = result[run]["rows_per_s"]
+        figures.append({"figure": f"ledger import, {rows:,} rows, {label}", "value": value, "floor": floor,
+                        "target": "faster than the first", "passed": value > first, "unit": "rows/s"})
     return figures
 
 
@@ -431,12 +457,16 @@ def main():
     parser.add_argument("--workers", type=int, default=4, help="gunicorn workers")
     parser.add_argument("--no-http", action="store_true", help="skip the HTTP load")
     parser.add_argument("--no-bulletin", action="store_true", help="skip the bulletin PDF")
+    parser.add_argument("--no-import", action="store_true", help="skip the ledger import")
+    parser.add_argument("--import-rows", type=int, default=10_000, help="rows of the imported ledger")
     parser.add_argument("--json", default=str(ROOT / "var" / "bench.json"), help="where to save the table")
     args = parser.parse_args()
     ensure_database(os.environ["DATABASE_URL"])
     DATA.setup_django()
     fill(args.n, args.reuse)
     figures = [overdue_figure(), *light_figures(), *report_1330_figures(), *factor_figures()]
+    if not args.no_import:
+        figures += import_figures(args.import_rows)
     if not args.no_bulletin:
         figures += bulletin_figures()
     if not args.no_http:
