@@ -99,6 +99,7 @@ HEADERS = [
 ]
 REQUIRED_HEADERS = (H_CODE, H_NAME, H_INVESTOR, H_AMOUNT)
 HEADER_ORDER = {header: index for index, header in enumerate(HEADERS)}
+_HEADER_SET = frozenset(HEADERS)
 
 # Columns the export adds for people to read; the import ignores them, as it ignores a 序号 column.
 H_CURRENT_STATUS, H_LIGHT, H_OVERDUE_DAYS = "当前状态", "红黄绿灯", "逾期天数"
@@ -973,7 +974,7 @@ def _with_system_values(values, existing):
     has (the cell the export would write), so a partial ledger neither clears a contact leader nor
     turns an agreed planned date (section 3) back into a derived one, nor resumes a suspended project."""
     project = existing.get(_CellReader(0, values).text(H_CODE))
-    if project is None:
+    if project is None or _HEADER_SET <= values.keys():  # every column given: the file says it all
         return values
     return {**dict(zip(HEADERS, _export_row(project), strict=True)), **values}
 
@@ -1016,6 +1017,14 @@ def _check_duplicate_codes(rows):
             first_row[row.code] = row.number
 
 
+def _as_loaded(instance, attributes):
+    """A stand-in for `instance` as it was loaded, from a copy of its attributes (copy.copy of every
+    existing project and node before each row cost more than the row, issue 12)."""
+    old = type(instance).__new__(type(instance))
+    old.__dict__.update(attributes)
+    return old
+
+
 def _build(rows, *, existing, refs, today, user, result, progress):
     rules = rules_by_type()
     plan = _Plan()
@@ -1034,7 +1043,8 @@ def _build(rows, *, existing, refs, today, user, result, progress):
             nodes = {node.node_type: node for node in project.nodes.all()}
             before = _project_values(project)
             node_before = {node_type: _node_values(node) for node_type, node in nodes.items()}
-            old_project, old_nodes = copy.copy(project), {t: copy.copy(node) for t, node in nodes.items()}
+            # The attributes as loaded, for the audit's "before" of what the row changes.
+            old_project, old_nodes = project.__dict__.copy(), {t: node.__dict__.copy() for t, node in nodes.items()}
         row_import = _RowImport(row, project=project, nodes=nodes, refs=refs, rules=rules, today=today, user=user)
         row_import.apply()
         for field_name, messages in check.errors(project).items():
@@ -1066,10 +1076,10 @@ def _build(rows, *, existing, refs, today, user, result, progress):
                     nodes_changed = True
                 elif node_before.get(node_type) != _node_values(node):
                     plan.changed_nodes.append(node)
-                    plan.before.append((node, old_nodes[node_type]))
+                    plan.before.append((node, _as_loaded(node, old_nodes[node_type])))
                     nodes_changed = True
             if changed:
-                plan.before.append((project, old_project))
+                plan.before.append((project, _as_loaded(project, old_project)))
             if changed or nodes_changed or row_import.logs:
                 plan.changed_projects.append(project)
                 plan.changed_fields |= changed
