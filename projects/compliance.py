@@ -9,6 +9,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.db.models import BooleanField, Case, DecimalField, F, FloatField, Func, Q, Value, When
+from django.db.models.functions import Cast, Round
+from django.db.models.lookups import GreaterThanOrEqual, LessThanOrEqual
+
 
 @dataclass(frozen=True)
 class Indicator:
@@ -142,3 +146,90 @@ def evaluate(values: Mapping, *, as_of: datetime.date | None = None) -> dict:
         return {"met": None, "verdict": "未约定", "indicators": {}}
     met = project_verdict([item["met"] for item in indicators.values()])
     return {"met": met, "verdict": VERDICT_LABELS[met], "indicators": indicators}
+
+
+# --- the same rules in SQL, for reports over many projects ---------------------------------------------
+# A report judges thousands of projects: the database applies the rules above in the query instead of
+# Python row by row (bench/compliance.py). Each expression is the twin of the function it names, and
+# tests/projects/test_compliance_sql.py checks that both judge the same values alike.
+
+
+class Quotient(Func):
+    """a ÷ b: exact on PostgreSQL (numeric); on SQLite, which keeps whole decimals as integers and
+    would divide 10001 by 50 as 200, the dividend is made real first."""
+
+    template = "(%(expressions)s)"
+    arg_joiner = " / "
+    output_field = DecimalField()
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        dividend, divisor = self.get_source_expressions()
+        real = self.copy()
+        real.set_source_expressions([Cast(dividend, FloatField()), divisor])
+        return Func.as_sql(real, compiler, connection, **extra_context)
+
+
+def _whole(expression, places: int):
+    """The value × 10^places rounded to a whole number: exact for a column with that many decimals on
+    both databases (SQLite holds 1.2 as a binary fraction), so comparisons at the agreed value are exact."""
+    return Round(expression * Value(10 ** places))
+
+
+def _counted(as_of: datetime.date) -> Q:
+    """evaluate's as-of rule: a review recorded after `as_of` does not count yet."""
+    return Q(capacity_reviewed_on__lte=as_of)
+
+
+def _has_actual(indicator: Indicator, as_of: datetime.date) -> Q:
+    """actual_value is not None: recorded, counted as of the date, and per 亩 only with a land area."""
+    q = _counted(as_of) & Q(**{f"{indicator.actual_field}__isnull": False})
+    return q & Q(land_area__gt=0) if indicator.per_mu else q
+
+
+def actual_value_sql(indicator: Indicator, as_of: datetime.date):
+    """SQL twin of actual_value (with evaluate's as-of rule), rounded to 4 decimals as the reports print it."""
+    recorded = F(indicator.actual_field)
+    value = Quotient(recorded, F("land_area")) if indicator.per_mu else recorded
+    return Case(When(_has_actual(indicator, as_of), then=Cast(Round(value, 4), FloatField())),
+                output_field=FloatField())
+
+
+def _met_comparison(indicator: Indicator):
+    """recorded ≥ agreed (≤ for 单位能耗); per 亩, recorded ≥ agreed × land area, which needs no rounded
+    quotient. In whole units of the columns' last decimal, so exactly the agreed value compares equal."""
+    recorded, agreed = _whole(F(indicator.actual_field), 4), _whole(F(indicator.agreed_field), 4)
+    if indicator.per_mu:
+        recorded, agreed = recorded * Value(100), agreed * _whole(F("land_area"), 2)
+    return (LessThanOrEqual if indicator.at_most else GreaterThanOrEqual)(recorded, agreed)
+
+
+def _judged(indicator: Indicator, as_of: datetime.date) -> Q:
+    return Q(**{f"{indicator.agreed_field}__isnull": False}) & _has_actual(indicator, as_of)
+
+
+def indicator_met_sql(indicator: Indicator, as_of: datetime.date):
+    """SQL twin of indicator_met: True or False where the indicator has an actual value, else None."""
+    judged = _judged(indicator, as_of)
+    return Case(When(judged & Q(_met_comparison(indicator)), then=Value(True)), When(judged, then=Value(False)),
+                output_field=BooleanField())
+
+
+def shortfall_sql(indicator: Indicator, as_of: datetime.date):
+    """SQL twin of shortfall: (actual − agreed) ÷ agreed, rounded to 4 decimals."""
+    agreed = F(indicator.agreed_field)
+    recorded = F(indicator.actual_field)
+    actual = Quotient(recorded, F("land_area")) if indicator.per_mu else recorded
+    return Case(When(_judged(indicator, as_of) & Q(**{f"{indicator.agreed_field}__gt": 0}),
+                     then=Cast(Round(Quotient(actual - agreed, agreed), 4), FloatField())),
+                output_field=FloatField())
+
+
+def project_verdict_sql(as_of: datetime.date):
+    """SQL twin of project_verdict over the agreed indicators: None (未复核) while any agreed
+    indicator has no actual value, else False (未达标) when any is not met, else True (达标)."""
+    missing, missed = Q(pk__in=[]), Q(pk__in=[])
+    for indicator in INDICATORS:
+        missing |= Q(**{f"{indicator.agreed_field}__isnull": False}) & ~_has_actual(indicator, as_of)
+        missed |= _judged(indicator, as_of) & ~Q(_met_comparison(indicator))
+    return Case(When(missing, then=Value(None)), When(missed, then=Value(False)), default=Value(True),
+                output_field=BooleanField())
