@@ -8,7 +8,7 @@ Two queries whatever the number of projects.
 import datetime
 from decimal import Decimal
 
-from django.db.models import Case, Count, F, FilteredRelation, FloatField, IntegerField, Q, QuerySet, Sum, Value, When
+from django.db.models import Case, Count, ExpressionWrapper, F, FilteredRelation, FloatField, Q, QuerySet, Sum, When
 from django.db.models.functions import Cast, Round
 
 from milestones.models import Node, NodeType
@@ -18,6 +18,7 @@ from projects.models import Project, Status
 from .selectors import UNSET, competition_rank, highest_first
 
 STATUS_LABELS = dict(Status.choices)
+VERDICT_ORDER = {False: 0, None: 1, True: 2}  # 未达标 first: what the 晾晒 is for
 
 
 def _number(value: Decimal | None, places: int = 4) -> float | None:
@@ -38,13 +39,17 @@ def agreed_q() -> Q:
     return q
 
 
+def _float(value, places: int) -> ExpressionWrapper:
+    return ExpressionWrapper(Cast(Round(value, places), FloatField()), output_field=compliance.ReadyFloat())
+
+
 def _figures(as_of: datetime.date) -> dict:
     """Per indicator its agreed value, actual value, met and shortfall as of `as_of`, judged by the
     database (projects.compliance's SQL twins), as floats rounded the way the JSON prints them."""
     figures = {}
     for indicator in compliance.INDICATORS:
         key = indicator.key
-        figures[f"{key}__agreed"] = Cast(Round(F(indicator.agreed_field), 4), FloatField())
+        figures[f"{key}__agreed"] = _float(F(indicator.agreed_field), 4)
         figures[f"{key}__actual"] = compliance.actual_value_sql(indicator, as_of)
         figures[f"{key}__met"] = compliance.indicator_met_sql(indicator, as_of)
         figures[f"{key}__shortfall"] = compliance.shortfall_sql(indicator, as_of)
@@ -57,7 +62,6 @@ def reviewed_projects(*, as_of: datetime.date, projects: QuerySet[Project] | Non
     judged as projects.compliance.evaluate judges it. 未达标 first, then 未复核, then 达标; by code within.
     One query; the rules run in it, so Python only shapes the rows (bench/compliance.py)."""
     queryset = Project.objects.all() if projects is None else projects
-    verdict = compliance.project_verdict_sql(as_of)
     figures = _figures(as_of)
     rows = (
         queryset.filter(agreed_q())
@@ -66,28 +70,29 @@ def reviewed_projects(*, as_of: datetime.date, projects: QuerySet[Project] | Non
         .filter(production__actual_date__lte=as_of)
         .annotate(
             platform_name=F("platform__name"),
-            area=Cast(Round(F("land_area"), 2), FloatField()),
+            area=_float(F("land_area"), 2),
             capacity_on=Case(When(capacity__actual_date__lte=as_of, then=F("capacity__actual_date"))),
             reviewed_on=Case(When(capacity_reviewed_on__lte=as_of, then=F("capacity_reviewed_on"))),
-            verdict=verdict,
-            verdict_order=Case(When(Q(verdict), then=Value(2)), When(~Q(verdict), then=Value(0)), default=Value(1),
-                               output_field=IntegerField()),
+            verdict=compliance.project_verdict_sql(as_of),
             **figures,
         )
-        .order_by("verdict_order", "code")
+        .order_by()
         .values_list("code", "name", "platform_name", "status", "area", "production__actual_date", "capacity_on",
                      "reviewed_on", "verdict", *figures)
     )
-    keys = [(indicator.key, indicator.label, indicator.unit) for indicator in compliance.INDICATORS]
+    first = 9  # the indicator columns follow code … verdict, four per indicator
+    keys = [(first + 4 * index, indicator.key, indicator.label, indicator.unit)
+            for index, indicator in enumerate(compliance.INDICATORS)]
     labels = compliance.VERDICT_LABELS
     items = []
-    for code, name, platform, status, area, production_on, capacity_on, reviewed_on, met, *values in rows:
+    # Sorted here rather than by the database: ORDER BY would evaluate the verdict again per row.
+    for row in sorted(rows, key=lambda row: (VERDICT_ORDER[row[8]], row[0])):
+        code, name, platform, status, area, production_on, capacity_on, reviewed_on, met = row[:first]
         indicators = {}
-        for index, (key, label, unit) in enumerate(keys):
-            agreed, actual, indicator_met, shortfall = values[4 * index:4 * index + 4]
-            if agreed is not None:
-                indicators[key] = {"agreed": agreed, "actual": actual, "met": indicator_met, "shortfall": shortfall,
-                                   "label": label, "unit": unit}
+        for at, key, label, unit in keys:
+            if row[at] is not None:
+                indicators[key] = {"agreed": row[at], "actual": row[at + 1], "met": row[at + 2],
+                                   "shortfall": row[at + 3], "label": label, "unit": unit}
         items.append({
             "project": code,
             "name": name,
