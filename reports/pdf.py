@@ -10,11 +10,14 @@ embeds the subset it uses.
 import datetime
 import io
 import re
+import weakref
 from functools import lru_cache
 
 from django.conf import settings
+from reportlab import rl_config
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER, TA_LEFT, TA_RIGHT
+from reportlab.lib.rl_accel import fp_str
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
@@ -57,6 +60,10 @@ CELL_PADDING = 3
 @lru_cache(maxsize=1)
 def register_font() -> str:
     """Register the embedded CJK font once per process; bold maps to the same face (no bold cut)."""
+    # Streams are compressed but not also ASCII85-encoded (a 7-bit transport nobody needs any more):
+    # without reportlab's optional C accelerator the encoding was a tenth of a long report's time,
+    # and the files are a fifth smaller.
+    rl_config.useA85 = 0
     pdfmetrics.registerFont(TTFont(FONT, settings.REPORT_FONT_PATH, subfontIndex=0))
     pdfmetrics.registerFontFamily(FONT, normal=FONT, bold=FONT, italic=FONT, boldItalic=FONT)
     return FONT
@@ -366,6 +373,7 @@ class GridTable(Flowable):
         canvas.setFillColor(colors.black)
         text = canvas.beginText()
         text.setFont(FONT, CELL_FONT_SIZE, CELL_LEADING)
+        show = _TextShower(canvas, text)
         for row_number, ((_, height, cells), row_top) in enumerate(zip(rows, tops)):
             spanned = self.span_empty and row_number
             spans = [(0, self.width)] if spanned else list(zip(lefts, widths))
@@ -375,8 +383,7 @@ class GridTable(Flowable):
                 left = row_number and column in self.left and not spanned
                 for line, line_width in lines:
                     if line:
-                        text.setTextOrigin(x + (CELL_PADDING if left else (width - line_width) / 2), y)
-                        text._textOut(line)  # textOut would measure the line again to move a cursor we never use
+                        show(line, x + (CELL_PADDING if left else (width - line_width) / 2), y)
                     y -= CELL_LEADING
         canvas.drawText(text)
         canvas.setStrokeColor(GRID)
@@ -386,6 +393,38 @@ class GridTable(Flowable):
                      + [(x, bottom, x, total_height) for x in (0, self.width)]
                      + [(x, inner_bottom, x, total_height) for x in lefts[1:]])
         canvas.restoreState()
+
+
+# Per document, each line's text as the font's subsets and their escaped bytes (see _TextShower).
+_text_pieces: "weakref.WeakKeyDictionary[object, dict]" = weakref.WeakKeyDictionary()
+
+
+class _TextShower:
+    """Shows a line at (x, y) in a text object as reportlab's setTextOrigin and textOut do for a
+    TrueType font (one Tj per font subset, a Tf where the subset changes), with the line's subset
+    lookup, a Python loop over its characters, done once per distinct line and document: a long
+    table repeats its names, dates, labels and verdicts on many rows (report_compliance prints a
+    project's cells on each of its indicators' rows). textOut also measures each line to move a
+    cursor these tables never use, and formats numbers for any size where two decimals do."""
+
+    def __init__(self, canvas, text):
+        self.text, self.doc, self.escape = text, canvas._doc, canvas._escape
+        self.font = pdfmetrics.getFont(FONT)
+        self.pieces = _text_pieces.setdefault(self.doc, {})
+        self.size = f"{fp_str(CELL_FONT_SIZE)} Tf {fp_str(CELL_LEADING)} TL"
+
+    def __call__(self, line: str, x: float, y: float) -> None:
+        pieces = self.pieces.get(line)
+        if pieces is None:
+            pieces = self.pieces[line] = [(subset, f"({self.escape(chunk)}) Tj")
+                                          for subset, chunk in self.font.splitString(line, self.doc)]
+        text, code = self.text, self.text._code
+        code.append(f"1 0 0 1 {x:.2f} {y:.2f} Tm")  # setTextOrigin, without its general number formatting
+        for subset, shown in pieces:
+            if subset != text._curSubset:
+                code.append(f"{self.font.getSubsetInternalName(subset, self.doc)} {self.size}")
+                text._curSubset = subset
+            code.append(shown)
 
 
 class _GridPage(Flowable):
@@ -410,7 +449,10 @@ def data_table(headers: list[str], rows: list[list], widths: list[float], *, wra
     """A table that splits across pages with its header repeated (a GridTable). Columns in `wrap` are
     left aligned (long names wrap there; any cell wraps rather than overflow); columns in `nowrap` are
     widened to fit on one line; widths are fractions of the body width."""
-    widths = fit_widths(headers, rows, widths, nowrap=nowrap, wrap=wrap)
+    # Whole numbers (序号, counts) never wrap: "18612" broken as "186/12" reads as two numbers.
+    numbers = tuple(index for index in range(len(headers)) if index not in wrap and rows
+                    and all(type(row[index]) is int for row in rows))
+    widths = fit_widths(headers, rows, widths, nowrap=(*nowrap, *numbers), wrap=wrap)
     body = [["" if value is None else str(value) for value in row] for row in rows]
     colors_by_row = {}
     for (row_index, column), color in (cell_colors or {}).items():
