@@ -178,10 +178,20 @@ class Quotient(Func):
         return Func.as_sql(real, compiler, connection, **extra_context)
 
 
-def _whole(expression, places: int):
-    """The value × 10^places rounded to a whole number: exact for a column with that many decimals on
-    both databases (SQLite holds 1.2 as a binary fraction), so comparisons at the agreed value are exact."""
-    return Round(expression * Value(10 ** places))
+class _Whole(Func):
+    """The value × 10^places (at least its column's decimals) as a whole number on SQLite, which holds
+    1.2 as a binary fraction: rounded there, a comparison at the agreed value is exact. PostgreSQL's
+    numeric is exact already and compares the value itself."""
+
+    template = "%(expressions)s"
+
+    def __init__(self, expression, places: int):
+        super().__init__(expression, output_field=DecimalField())
+        self.places = places
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        sql, params = compiler.compile(self.get_source_expressions()[0])
+        return f"ROUND(({sql}) * {10 ** self.places})", params
 
 
 def _counted(as_of: datetime.date) -> Q:
@@ -206,9 +216,9 @@ def actual_value_sql(indicator: Indicator, as_of: datetime.date):
 def _met_comparison(indicator: Indicator):
     """recorded ≥ agreed (≤ for 单位能耗); per 亩, recorded ≥ agreed × land area, which needs no rounded
     quotient. In whole units of the columns' last decimal, so exactly the agreed value compares equal."""
-    recorded, agreed = _whole(F(indicator.actual_field), 4), _whole(F(indicator.agreed_field), 4)
-    if indicator.per_mu:
-        recorded, agreed = recorded * Value(100), agreed * _whole(F("land_area"), 2)
+    recorded, agreed = _Whole(F(indicator.actual_field), 4), _Whole(F(indicator.agreed_field), 4)
+    if indicator.per_mu:  # 万元 (4 decimals) against 万元/亩 (4) × 亩 (2): both sides in millionths
+        recorded, agreed = _Whole(F(indicator.actual_field), 6), agreed * _Whole(F("land_area"), 2)
     return (LessThanOrEqual if indicator.at_most else GreaterThanOrEqual)(recorded, agreed)
 
 
@@ -231,14 +241,3 @@ def shortfall_sql(indicator: Indicator, as_of: datetime.date):
     return Case(When(_judged(indicator, as_of) & Q(**{f"{indicator.agreed_field}__gt": 0}),
                      then=Cast(Round(Quotient(actual - agreed, agreed), 4), FloatField())),
                 output_field=ReadyFloat())
-
-
-def project_verdict_sql(as_of: datetime.date):
-    """SQL twin of project_verdict over the agreed indicators: None (未复核) while any agreed
-    indicator has no actual value, else False (未达标) when any is not met, else True (达标)."""
-    missing, missed = Q(pk__in=[]), Q(pk__in=[])
-    for indicator in INDICATORS:
-        missing |= Q(**{f"{indicator.agreed_field}__isnull": False}) & ~_has_actual(indicator, as_of)
-        missed |= _judged(indicator, as_of) & ~Q(_met_comparison(indicator))
-    return Case(When(missing, then=Value(None)), When(missed, then=Value(False)), default=Value(True),
-                output_field=BooleanField())
