@@ -228,13 +228,15 @@ def break_lines(value: str, room: float) -> list[str]:
     return lines
 
 
-def cell_lines(value: str, room: float) -> list[tuple[str, float]]:
-    """break_lines with each line's width (a cell centres its lines by them)."""
+@lru_cache(maxsize=4096)
+def cell_lines(value: str, room: float) -> tuple[tuple[str, float], ...]:
+    """break_lines with each line's width (a cell centres its lines by them). Cached: a long table
+    repeats its names, dates and labels down many rows."""
     if "\n" not in value:
         width = cell_width(value)
         if width <= room:
-            return [(value, width)]
-    return [(line, cell_width(line)) for line in break_lines(value, room)]
+            return ((value, width),)
+    return tuple((line, cell_width(line)) for line in break_lines(value, room))
 
 
 def fit_widths(headers, rows, widths, *, nowrap, wrap) -> list[float]:
@@ -364,13 +366,13 @@ class GridTable(Flowable):
             top -= height
         bottom = top
         canvas.saveState()
-        canvas.setFillColor(HEADER_BG)
-        canvas.rect(0, tops[0] - rows[0][1], self.width, rows[0][1], stroke=0, fill=1)
+        # Fills and rules as literal PDF operators, a few per page: through canvas.rect and
+        # canvas.lines every number went through reportlab's general formatting.
+        fills = {_rgb(HEADER_BG): [_box(0, tops[0] - rows[0][1], self.width, rows[0][1])]}
         for (index, height, _), row_top in zip(rows[1:], tops[1:]):
             for column, color in self.cell_colors.get(index, ()):
-                canvas.setFillColor(color)
-                canvas.rect(lefts[column], row_top - height, widths[column], height, stroke=0, fill=1)
-        canvas.setFillColor(colors.black)
+                fills.setdefault(_rgb(color), []).append(_box(lefts[column], row_top - height, widths[column], height))
+        canvas.addLiteral("\n".join(f"{rgb} rg {' '.join(boxes)} f" for rgb, boxes in fills.items()) + "\n0 0 0 rg")
         text = canvas.beginText()
         text.setFont(FONT, CELL_FONT_SIZE, CELL_LEADING)
         show = _TextShower(canvas, text)
@@ -386,13 +388,21 @@ class GridTable(Flowable):
                         show(line, x + (CELL_PADDING if left else (width - line_width) / 2), y)
                     y -= CELL_LEADING
         canvas.drawText(text)
-        canvas.setStrokeColor(GRID)
-        canvas.setLineWidth(0.4)
         inner_bottom = tops[1] if self.span_empty else bottom  # "（无）" spans the columns
-        canvas.lines([(0, y, self.width, y) for y in [*tops, bottom]]
-                     + [(x, bottom, x, total_height) for x in (0, self.width)]
-                     + [(x, inner_bottom, x, total_height) for x in lefts[1:]])
+        rules = ([(0, y, self.width, y) for y in [*tops, bottom]]
+                 + [(x, bottom, x, total_height) for x in (0, self.width)]
+                 + [(x, inner_bottom, x, total_height) for x in lefts[1:]])
+        canvas.addLiteral(f"{_rgb(GRID)} RG 0.4 w "
+                          + " ".join(f"{x1:.2f} {y1:.2f} m {x2:.2f} {y2:.2f} l" for x1, y1, x2, y2 in rules) + " S")
         canvas.restoreState()
+
+
+def _rgb(color) -> str:
+    return f"{color.red:.4f} {color.green:.4f} {color.blue:.4f}"
+
+
+def _box(x: float, y: float, width: float, height: float) -> str:
+    return f"{x:.2f} {y:.2f} {width:.2f} {height:.2f} re"
 
 
 # Per document, each line's text as the font's subsets and their escaped bytes (see _TextShower).
