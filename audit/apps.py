@@ -6,4 +6,4 @@ class AuditConfig(AppConfig):
     verbose_name = "变更记录"
 
     def ready(self):
-        from . import celery_hooks, registry  # noqa: F401  (the audited models and the Celery hook)
+        from . import celery_hooks  # noqa: F401  (the Celery hook that names a task's channel)

@@ -1,22 +1,13 @@
-"""Which models are audited, and which of their fields (issue 8 §2)."""
+"""Which models are audited, and which of their fields (issue 8 §2). Each app names its own in
+its AppConfig.ready (projects.apps, milestones.apps): the audit knows no app above it."""
 
 from auditlog.registry import auditlog
 
-from milestones.models import Node
-from projects.models import Instruction, Problem, ProblemReply, ProgressNote, Project
 
-
-def _register(model, *, exclude=()):
+def audit(model, *, exclude=()):
+    """Put every create, change and delete of `model` on the record, except the `exclude` columns
+    (bookkeeping that changes with every save or is the system's own, not anyone's edit)."""
     # auditlog's diff of a new object walks every field, reverse relations included (a "nodes"
     # entry reading "milestones.Node.None"): only the object's own columns are its data.
     reverse = [f.name for f in model._meta.get_fields() if not f.concrete]
     auditlog.register(model, exclude_fields=["id", *exclude, *reverse])
-
-
-# Bookkeeping columns that change with every save or are the system's own, not anyone's edit.
-_register(Project, exclude=["updated_at", "created_at"])
-_register(Node, exclude=["escalated_on"])
-_register(Problem, exclude=["created_at"])
-_register(ProblemReply, exclude=["at"])
-_register(Instruction, exclude=["at"])
-_register(ProgressNote, exclude=["at"])

@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "django_celery_beat",
     "auditlog",
+    "web",
     "audit",
     "projects",
     "milestones",
@@ -83,7 +84,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "config.middleware.DatabaseUnavailableMiddleware",
     # Before anything reads the path or the query: a NUL byte there reached PostgreSQL (500).
-    "projects.middleware.refuse_control_characters",
+    "web.middleware.refuse_control_characters",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -104,13 +105,14 @@ WSGI_APPLICATION = "config.wsgi.application"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [BASE_DIR / "templates"],
+        "DIRS": [],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "notifications.context_processors.inbox",
             ],
         },
     },
@@ -153,7 +155,7 @@ AUTHENTICATION_BACKENDS = [
     "accounts.lockout.LockoutBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
-CSRF_FAILURE_VIEW = "projects.views.errors.csrf_failure"
+CSRF_FAILURE_VIEW = "web.errors.csrf_failure"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "login"
@@ -277,13 +279,13 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_PAGINATION_CLASS": "projects.drf.PageNumberPagination",
+    "DEFAULT_PAGINATION_CLASS": "web.drf.PageNumberPagination",
     "DEFAULT_PARSER_CLASSES": [
-        "projects.drf.JSONParser",
+        "web.drf.JSONParser",
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],
-    "EXCEPTION_HANDLER": "projects.drf.exception_handler",
+    "EXCEPTION_HANDLER": "web.drf.exception_handler",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
 }

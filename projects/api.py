@@ -5,8 +5,6 @@ Out-of-scope objects are absent from the queryset, so they answer 404; an in-sco
 may not change answers 403.
 """
 
-import math
-
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django_fsm import ConcurrentTransition
 from drf_spectacular.types import OpenApiTypes
@@ -16,16 +14,15 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.exceptions import ValidationError as ApiValidationError
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from milestones import selectors as node_selectors
 from milestones.models import NODE_ORDER, NodeType
+from web.api import service_errors
 
 from . import compliance, selectors
 from .forms import ProjectFilter
 from .models import Leader, Platform, Project, Transition, Unit, local_today
-from .params import date_param, year_param
-from .permissions import CanEditProjects, CanSeeReports, HasRole
+from .permissions import CanEditProjects
 from .services import (
     TRANSITION_FIELDS,
     EditConflict,
@@ -196,14 +193,6 @@ class TokenResponseSerializer(serializers.Serializer):
     token = serializers.CharField()
 
 
-def _django_errors(exc: DjangoValidationError):
-    """A service's Chinese messages as a DRF 400 body."""
-    if hasattr(exc, "error_dict"):
-        return ApiValidationError({field: [m for e in errors for m in e.messages]
-                                   for field, errors in exc.error_dict.items()})
-    return ApiValidationError({"detail": "；".join(exc.messages), "errors": exc.messages})
-
-
 def _transition_fields(name, raw: dict) -> dict:
     """Turn the JSON values of `fields` into model values (a unit given by name, as elsewhere)."""
     allowed = TRANSITION_FIELDS.get(name, set())
@@ -272,7 +261,7 @@ class ProjectViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cr
         try:
             project = project_create(user=request.user, signing_date=signing_date, planned_dates=planned, **data)
         except DjangoValidationError as exc:
-            raise _django_errors(exc) from exc
+            raise service_errors(exc) from exc
         return self._present(project, status.HTTP_201_CREATED)
 
     def retrieve(self, request, *args, **kwargs):
@@ -307,7 +296,7 @@ class ProjectViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cr
                     "current": ProjectSerializer(current, context=self.get_serializer_context()).data}
             return Response(body, status=status.HTTP_409_CONFLICT)
         except DjangoValidationError as exc:
-            raise _django_errors(exc) from exc
+            raise service_errors(exc) from exc
         response = self._present(project)
         response["ETag"] = f'"{response.data["version"]}"'
         return response
@@ -364,7 +353,7 @@ class ProjectViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cr
         try:
             capacity_review(project=project, user=request.user, reviewed_on=reviewed_on, values=data)
         except DjangoValidationError as exc:
-            raise _django_errors(exc) from exc
+            raise service_errors(exc) from exc
         fresh = self.get_queryset().prefetch_related("nodes__responsible_unit").get(pk=project.pk)
         return Response(ProjectDetailSerializer(fresh, context=self.get_serializer_context()).data)
 
@@ -383,86 +372,3 @@ def _if_match(request) -> int | None:
         return int(raw)
     except ValueError:
         raise ApiValidationError({"If-Match": "If-Match 应为读取项目时得到的 ETag（版本号）"}) from None
-
-
-def _as_of(request):
-    return date_param(request.query_params, "as_of", default=local_today())
-
-
-class OverdueRowSerializer(serializers.Serializer):
-    """The schema of one overdue row (DOMAIN.md section 9); the rows themselves are plain dicts."""
-
-    project = serializers.CharField()
-    node = serializers.ChoiceField(choices=NODE_ORDER)
-    planned_date = serializers.DateField()
-    overdue_days = serializers.IntegerField()
-    light = serializers.ChoiceField(choices=["red", "yellow"])
-    responsible_unit = serializers.CharField(allow_null=True)
-    contact_leader = serializers.CharField(allow_null=True)
-
-
-class OverdueView(APIView):
-    """DOMAIN.md section 9's overdue list, limited to the caller's projects."""
-
-    permission_classes = [HasRole]
-
-    @extend_schema(parameters=[OpenApiParameter("as_of", OpenApiTypes.DATE)],
-                   responses={200: OverdueRowSerializer(many=True)})
-    def get(self, request):
-        scope = None if selectors.sees_all_projects(request.user) else selectors.visible_projects(request.user)
-        return Response(node_selectors.overdue_rows(as_of=_as_of(request), projects=scope))
-
-
-class Report1330View(APIView):
-    """DOMAIN.md section 9's 1330 JSON (reports.selectors.progress_1330).
-
-    The per-project `rows` only with ?include=rows, a page at a time (page, page_size): at 100,000
-    projects they were 97% of a 4.3 MB answer most callers never read (issue 12)."""
-
-    permission_classes = [CanSeeReports]
-    ROWS_PAGE_SIZE, ROWS_MAX_PAGE_SIZE = 500, 2000
-
-    @extend_schema(
-        parameters=[
-            OpenApiParameter("year", int), OpenApiParameter("as_of", OpenApiTypes.DATE),
-            OpenApiParameter("include", str, enum=["rows"], description="rows: add the counted projects, paginated"),
-            OpenApiParameter("page", int), OpenApiParameter("page_size", int),
-        ],
-        responses={200: OpenApiTypes.OBJECT},
-    )
-    def get(self, request):
-        from reports.selectors import progress_1330
-
-        as_of = _as_of(request)
-        year = year_param(request.query_params, "year", default=as_of.year)
-        with_rows = "rows" in request.query_params.get("include", "").split(",")
-        report = progress_1330(year=year, as_of=as_of, with_rows=with_rows)
-        if with_rows:
-            report["rows"], report["rows_page"] = self._rows_page(request, report["rows"])
-        return Response(report)
-
-    def _rows_page(self, request, rows: list) -> tuple[list, dict]:
-        try:
-            size = int(request.query_params.get("page_size") or self.ROWS_PAGE_SIZE)
-            number = int(request.query_params.get("page") or 1)
-        except ValueError:
-            raise ApiValidationError({"page": "页码和每页条数应为整数"}) from None
-        if not 1 <= size <= self.ROWS_MAX_PAGE_SIZE:
-            raise ApiValidationError({"page_size": f"每页条数应在 1 到 {self.ROWS_MAX_PAGE_SIZE} 之间"})
-        pages = max(math.ceil(len(rows) / size), 1)
-        if not 1 <= number <= pages:
-            raise ApiValidationError({"page": f"页码应在 1 到 {pages} 之间"})
-        start = (number - 1) * size
-        return rows[start:start + size], {"page": number, "pages": pages, "page_size": size, "count": len(rows)}
-
-
-class ReportComplianceView(APIView):
-    """DOMAIN.md section 11's report_compliance JSON (reports.compliance.compliance_report)."""
-
-    permission_classes = [CanSeeReports]
-
-    @extend_schema(parameters=[OpenApiParameter("as_of", OpenApiTypes.DATE)], responses={200: OpenApiTypes.OBJECT})
-    def get(self, request):
-        from reports.compliance import compliance_report
-
-        return Response(compliance_report(as_of=_as_of(request)))

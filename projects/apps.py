@@ -4,3 +4,14 @@ from django.apps import AppConfig
 class ProjectsConfig(AppConfig):
     name = "projects"
     verbose_name = "项目管理"
+
+    def ready(self):
+        from audit.registry import audit
+
+        from .models import Instruction, Problem, ProblemReply, ProgressNote, Project
+
+        audit(Project, exclude=["updated_at", "created_at"])
+        audit(Problem, exclude=["created_at"])
+        audit(ProblemReply, exclude=["at"])
+        audit(Instruction, exclude=["at"])
+        audit(ProgressNote, exclude=["at"])

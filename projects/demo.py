@@ -19,7 +19,7 @@ from milestones.dates import add_months
 from projects import ledger, services
 from projects.models import Leader, Profile, Project, Role, Unit, local_today
 
-DEMO_PASSWORD = "demo12345"
+DEMO_PASSWORD = "Demo@2026sz"
 
 LEADERS = [
     ("市长", "市长"),

@@ -11,6 +11,7 @@ from django.db.models import F, Q
 from milestones.models import FactorType, NodeType
 
 from . import compliance
+from .levels import level_q, load_thresholds
 from .models import (
     Cluster,
     Leader,
@@ -27,7 +28,7 @@ from .validation import DATE_MAX, DATE_MIN, TEXT_MAX_LENGTH
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 LIGHT_CHOICES = [("red", "红灯"), ("yellow", "黄灯"), ("green", "绿灯")]
-# Section 5's levels; their thresholds are data in reports (Threshold), read when filtering.
+# Section 5's levels; their thresholds are data (projects.levels), read when filtering.
 AMOUNT_CHOICES = [("100m", "亿元以上（或1000万美元）"), ("1b", "10亿元以上（或1亿美元）")]
 
 
@@ -117,8 +118,6 @@ class ProjectFilter(django_filters.FilterSet):
         return queryset.filter(light=value)
 
     def filter_amount(self, queryset, name, value):
-        from reports.selectors import level_q, load_thresholds
-
         return queryset.filter(level_q(load_thresholds().get(value, {})))
 
 

@@ -32,7 +32,7 @@ from milestones.services import (
     node_unit,
     rules_by_type,
 )
-from projects import compliance, excel, ledger_factors, tables
+from projects import compliance, excel, ledger_factors, signals, tables
 from projects.models import (
     AMOUNT_UNIT_LABEL,
     Channel,
@@ -1066,9 +1066,7 @@ def _notify(projects):
     transition, but for all the projects at once in a constant number of queries."""
     if not projects:
         return
-    from notifications import services as notification_services
-
-    notification_services.on_projects_changed(project_ids=[project.pk for project in projects])
+    signals.projects_changed.send(sender=Project, project_ids=[project.pk for project in projects])
 
 
 # --- export -------------------------------------------------------------------------------------

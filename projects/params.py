@@ -1,19 +1,13 @@
-"""Query parameters (year, as_of, leader, page, the list filters), parsed in one place.
-
-A value that cannot be used is refused with a Chinese 400 (`BadParameter`), never silently replaced
-and never passed on to fail deeper down: `?year=99999` used to reach date arithmetic and answer 500.
-Pages get the 400 page (projects.views.errors), the API a JSON 400 (projects.api.exception_handler).
-"""
+"""The dated query parameters (year, as_of), parsed against the product's date window
+(projects.validation); a value outside it is a Chinese 400 (web.params.BadParameter)."""
 
 import datetime
 
-from django.core.exceptions import BadRequest
+from django.utils import timezone
+
+from web.params import BadParameter
 
 from .validation import DATE_MAX, DATE_MESSAGE, DATE_MIN
-
-
-class BadParameter(BadRequest):
-    """A query parameter that cannot be used; its message is Chinese and shown to the user."""
 
 
 def date_param(params, name="as_of", *, default) -> datetime.date:
@@ -38,24 +32,6 @@ def year_param(params, name="year", *, default) -> int:
     return int(raw)
 
 
-def id_param(params, name, *, maximum=2**63 - 1) -> int | None:
-    """A row id (`?leader=3`), or None when absent."""
-    raw = params.get(name)
-    if raw in (None, ""):
-        return None
-    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= maximum:
-        raise BadParameter(f"参数 {name} 应为正整数编号")
-    return int(raw)
-
-
-def page_param(params, name="page") -> int:
-    return id_param(params, name, maximum=1_000_000) or 1
-
-
-def check_filter(filterset):
-    """The 台账 filters (projects.forms.ProjectFilter): an unusable value is a 400 saying which."""
-    if filterset.is_bound and not filterset.is_valid():
-        problems = [f"{filterset.form.fields[name].label}：{'；'.join(errors)}" if name in filterset.form.fields
-                    else "；".join(errors) for name, errors in filterset.errors.items()]
-        raise BadParameter("筛选条件有误：" + "；".join(problems))
-    return filterset
+def as_of_param(request) -> datetime.date:
+    """An API request's ?as_of=, by default today in Asia/Shanghai (DOMAIN.md section 4)."""
+    return date_param(request.query_params, "as_of", default=timezone.localdate())

@@ -15,9 +15,8 @@ from django.db import transaction
 from audit.services import audit_record_update
 from milestones import services as node_services
 from milestones.models import NodeType
-from notifications import services as notification_services
 
-from . import compliance
+from . import compliance, signals
 from .models import (
     PROBLEM_REPLY_DAYS,
     Instruction,
@@ -224,8 +223,8 @@ def _refresh(project, locked):
 
 
 def _after_change(project):
-    """Queue what follows a change of dates (reminders re-armed, escalations); see notifications."""
-    notification_services.on_project_changed(project=project)
+    """Tell the apps above (reminders re-armed, escalations: notifications.receivers)."""
+    signals.project_changed.send(sender=Project, project=project)
 
 
 # --- creating and editing -----------------------------------------------------------------------
@@ -420,7 +419,7 @@ def problem_raise(*, project, user=None, category, description, assigned_unit=No
     )
     problem.full_clean()
     problem.save()
-    notification_services.problem_assigned(problem=problem, by_unit_id=_unit_of(user))
+    signals.problem_assigned.send(sender=Problem, problem=problem, by_unit_id=_unit_of(user))
     return problem
 
 
@@ -434,7 +433,7 @@ def problem_assign(*, problem: Problem, unit, reply_by=None, today=None) -> Prob
         problem.reply_by = reply_by
     _check_values(problem, ["reply_by"])
     problem.save(update_fields=["assigned_unit", "reply_by"])
-    notification_services.problem_assigned(problem=problem)
+    signals.problem_assigned.send(sender=Problem, problem=problem)
     return problem
 
 
@@ -455,8 +454,8 @@ def problem_reply(*, problem: Problem, reply: str, replied_on=None, user=None, u
     problem.status = ProblemStatus.REPLIED
     problem.save(update_fields=["replied_on", "status"])
     # Keyed by the text, so a double-clicked reply is sent once.
-    notification_services.problem_replied(
-        problem=problem, reply_key=hashlib.sha1(reply.encode()).hexdigest()[:16], text=reply,
+    signals.problem_replied.send(
+        sender=Problem, problem=problem, reply_key=hashlib.sha1(reply.encode()).hexdigest()[:16], text=reply,
         unit_name=row.unit.name if row.unit else "",
     )
     return problem
@@ -471,7 +470,7 @@ def problem_resolve(*, problem: Problem, resolution: str, resolved_on=None) -> P
     problem.status = ProblemStatus.RESOLVED
     _check_values(problem, ["resolution", "resolved_on"])
     problem.save(update_fields=["resolution", "resolved_on", "status"])
-    notification_services.problem_resolved(problem=problem)
+    signals.problem_resolved.send(sender=Problem, problem=problem)
     return problem
 
 
@@ -482,7 +481,7 @@ def problem_instruct(*, problem: Problem, leader, text: str, user=None) -> Instr
     instruction = Instruction(problem=problem, leader=leader, text=text, by=user)
     _check_values(instruction)
     instruction.save()
-    notification_services.problem_instructed(instruction=instruction)
+    signals.problem_instructed.send(sender=Instruction, instruction=instruction)
     return instruction
 
 

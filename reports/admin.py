@@ -2,7 +2,9 @@
 
 from django.contrib import admin
 
-from .models import PlatformTarget, Threshold, YearTarget
+from projects.models import Threshold
+
+from .models import PlatformTarget, YearTarget
 
 
 @admin.register(YearTarget)

@@ -23,6 +23,7 @@ from milestones.selectors import (
     overdue_nodes,
     suspended_projects,
 )
+from projects.levels import LEVELS, Level, level_q, load_thresholds
 from projects.models import (
     AMOUNT_UNIT_LABEL,
     LIGHT_STATUSES,
@@ -39,7 +40,7 @@ from projects.models import (
     problem_stale_q,
 )
 
-from .models import LEVELS, Level, PlatformTarget, Threshold, YearTarget
+from .models import PlatformTarget, YearTarget
 
 UNSET = "未填写"
 
@@ -77,23 +78,6 @@ def counting_window(*, year: int, as_of: datetime.date) -> tuple[datetime.date, 
     """Section 5: signing dates that count for `year` as known on `as_of` — within the year and
     not after as_of (a later signing was not known then). After the year: all of it."""
     return datetime.date(year, 1, 1), min(datetime.date(year, 12, 31), as_of)
-
-
-def load_thresholds() -> dict[str, dict[str, Decimal]]:
-    """{level: {currency: minimum total investment in 万}} from the admin-editable data."""
-    result = {level.value: {} for level in LEVELS}
-    for threshold in Threshold.objects.all():
-        result.setdefault(threshold.level, {})[threshold.currency] = threshold.min_amount
-    return result
-
-
-def level_q(level_thresholds: dict[str, Decimal]) -> Q:
-    """Section 5: the investment test for one level — at least the threshold of the project's own
-    currency, no exchange rate. A currency without a threshold never counts."""
-    q = Q(pk__in=[])
-    for currency, amount in level_thresholds.items():
-        q |= Q(currency=currency, total_investment__gte=amount)
-    return q
 
 
 def qualifies_q(level_thresholds: dict[str, Decimal]) -> Q:

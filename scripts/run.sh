@@ -33,7 +33,7 @@ cat <<MSG
   Admin:                                 http://$HOST:$PORT/admin/
   API schema:                            http://$HOST:$PORT/api/schema/
 
-  Demo logins (password demo12345):
+  Demo logins (password Demo@2026sz):
     center  招商中心 (investment center)
     leader  市领导 (常务副市长)
     unit    责任单位 (市经信局)

@@ -7,12 +7,14 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_POST
 
+from web.pages import paginate, query_without_page, redirect_back
+
 from .. import selectors
 from ..forms import AssignForm, InstructForm, ProblemForm, ReplyForm, ResolveForm
 from ..models import ProblemStatus, local_today, problem_reply_overdue_q
 from ..permissions import role_required
 from ..services import problem_assign, problem_instruct, problem_raise, problem_reply, problem_resolve
-from .common import own_scope, paginate, query_without_page, redirect_back, scope_switch
+from .common import own_scope, scope_switch
 from .projects import _mark_problems, _problem_permissions, _scoped_project
 
 STATUS_FILTERS = {"active": "未解决", "overdue": "逾期未答复", "open": "待答复", "replied": "已答复",

@@ -1,9 +1,10 @@
 """The 台账 (list), a project's page with its transitions, and the deal form."""
 
 from collections import defaultdict
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
@@ -12,19 +13,12 @@ from django_fsm import ConcurrentTransition
 from audit import selectors as audit_selectors
 from milestones import selectors as node_selectors
 from milestones.models import NODE_ORDER
+from web.pages import XLSX, attach_errors, file_response, is_htmx, paginate, query_without_page, redirect_to
+from web.params import check_filter
 
 from .. import selectors
-from ..forms import (
-    CapacityReviewForm,
-    NoteForm,
-    ProblemForm,
-    ProjectFilter,
-    ProjectForm,
-    RevertForm,
-    TransitionForm,
-)
+from ..forms import CapacityReviewForm, NoteForm, ProblemForm, ProjectFilter, ProjectForm, RevertForm, TransitionForm
 from ..models import Problem, ProblemStatus, Role, Transition, Unit, last_revertible, local_today
-from ..params import check_filter
 from ..permissions import role_required
 from ..services import (
     EditConflict,
@@ -37,17 +31,7 @@ from ..services import (
     project_transition,
     project_update,
 )
-from .common import (
-    XLSX,
-    attach_errors,
-    file_response,
-    is_htmx,
-    own_scope,
-    paginate,
-    query_without_page,
-    redirect_to,
-    scope_switch,
-)
+from .common import own_scope, scope_switch
 
 LIST_RELATED = ("responsible_unit", "contact_leader", "platform")
 
@@ -365,12 +349,26 @@ def project_edit(request, code):
     return render(request, "projects/form.html", context, status=status)
 
 
+def leader_focus(user, *, as_of) -> dict:
+    """What needs a leader first (issue 9): their red and yellow contact projects, most overdue
+    first, and the problems waiting for their 批示."""
+    flagged = (
+        node_selectors.annotate_light(
+            selectors.contact_projects(user).select_related("responsible_unit"), as_of=as_of
+        )
+        .filter(light__in=("red", "yellow"))
+        .order_by(F("max_overdue_days").desc(nulls_last=True), "code")
+    )
+    awaiting = selectors.with_thread(
+        selectors.awaiting_instruction(user).select_related("project", "assigned_unit").order_by("reply_by", "pk")
+    )
+    return {"flagged": list(flagged), "awaiting": list(awaiting)}
+
+
 @role_required(lambda user: selectors.user_leader(user) is not None)
 def my_contacts(request):
     """A leader's contact projects in the order they need the leader (issue 9): red and yellow
     projects with their late nodes, the problems waiting for their 批示, then the rest."""
-    from .dashboard import leader_focus
-
     as_of = local_today()
     focus = leader_focus(request.user, as_of=as_of)
     flagged_ids = {p.pk for p in focus["flagged"]}
@@ -398,39 +396,4 @@ def my_contacts(request):
     return render(request, "projects/my_contacts.html", {
         "flagged": focus["flagged"], "awaiting": focus["awaiting"], "others": others.order_by("-signing_date", "code"),
         "instructed": instructed, "as_of": as_of, "perm": _problem_permissions(request.user), "leader": leader,
-    })
-
-
-URGENCY = {"overdue": "已逾期", "soon": "14天内到期", "later": "之后"}
-
-
-@role_required(lambda user: selectors.user_unit(user) is not None)
-def my_nodes(request):
-    """A unit's own nodes grouped by urgency (逾期, 14天内, 之后; section 4), a page at a time, each
-    saying why it is the unit's (section 3's owner rule)."""
-    from milestones.services import rules_by_type
-
-    as_of = local_today()
-    unit = selectors.user_unit(request.user)
-    nodes = node_selectors.with_urgency(selectors.unit_nodes(request.user), as_of=as_of).select_related(
-        "project__platform", "responsible_unit"
-    )
-    counts = dict(nodes.order_by().values_list("urgency").annotate(n=Count("pk")))
-    page = paginate(request, nodes)
-    rules = rules_by_type()
-    groups = []
-    for node in page:
-        node.owner_reason = node_selectors.owner_reason(node, rules.get(node.node_type))
-        if not groups or groups[-1]["kind"] != node.urgency:
-            groups.append({"kind": node.urgency, "title": URGENCY[node.urgency], "total": counts.get(node.urgency, 0),
-                           "nodes": []})
-        groups[-1]["nodes"].append(node)
-    problems = _mark_problems(
-        list(Problem.objects.filter(assigned_unit=unit).exclude(status=ProblemStatus.RESOLVED)
-             .select_related("project").order_by("reply_by")[:50]),
-        request.user, as_of,
-    )
-    return render(request, "projects/my_nodes.html", {
-        "unit": unit, "problems": problems, "as_of": as_of, "page": page, "groups": groups,
-        "counts": [(kind, title, counts.get(kind, 0)) for kind, title in URGENCY.items()],
     })

@@ -65,7 +65,7 @@ def test_it_loads_about_sixty_projects_in_every_state_and_cluster():
     assert years == {2024, 2025, 2026}
     assert Project.objects.filter(currency=Currency.USD).exists()
     assert Project.objects.filter(currency=Currency.CNY, total_investment__gte=100000).exists()  # >= 10亿元
-    assert "已加载" in output and "demo12345" in output
+    assert "已加载" in output and "Demo@2026sz" in output
 
 
 @override_settings(DEBUG=True)
@@ -107,7 +107,7 @@ def test_one_login_per_role_with_the_demo_password():
                 "admin": (Role.ADMIN, None)}
     for username, (role, unit) in expected.items():
         user = User.objects.get(username=username)
-        assert user.check_password("demo12345")
+        assert user.check_password("Demo@2026sz")
         assert user.profile.role == role
         assert (user.profile.unit.name if user.profile.unit else None) == unit
     assert User.objects.get(username="admin").is_superuser
@@ -137,3 +137,15 @@ def test_overdue_stays_true_whenever_it_is_loaded(day):
         load("--force")
         assert overdue_nodes(as_of=day).exists()
         assert set(Project.objects.values_list("status", flat=True)) == set(Status.values)
+
+
+def test_the_demo_password_passes_the_products_own_password_rules():
+    """Issue 8 section 3: the password the README hands out is one the product itself would accept
+    (length 10, a mix of character classes, not the user name)."""
+    from django.contrib.auth.password_validation import validate_password
+
+    from projects.demo import DEMO_PASSWORD
+
+    for username in ("center", "leader", "unit", "admin"):
+        validate_password(DEMO_PASSWORD, user=get_user_model()(username=username))
+

@@ -9,7 +9,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from projects.models import Currency, Status
-from reports.models import PlatformTarget, Threshold, YearTarget
+from projects.models import Threshold
+from reports.models import PlatformTarget, YearTarget
 from reports.selectors import progress_1330, task_split, time_progress
 from tests.factories import PlatformFactory, ProjectFactory
 

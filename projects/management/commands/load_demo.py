@@ -20,6 +20,6 @@ class Command(BaseCommand):
             self.stdout.write("演示项目已存在，未重复加载；演示账号已重置。")
         else:
             self.stdout.write(f"已加载 {result.created_projects} 个演示项目（含问题、领导批示和项目进展）。")
-        self.stdout.write("演示账号（密码均为 demo12345）：")
+        self.stdout.write("演示账号（密码均为 Demo@2026sz）：")
         for username, password, role, scope in result.logins:
             self.stdout.write(f"  {username:<8} {password}  {role}{'（' + scope + '）' if scope else ''}")

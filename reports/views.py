@@ -1,17 +1,27 @@
-"""The dashboard: the 1330 progress, the 10亿 target, lights, late and due-soon nodes, new signings."""
+"""The report pages: the dashboard (the 1330 progress, the 10亿 target, lights, late and due-soon
+nodes, new signings), the 报表 page and its downloads (1330, bulletin, 标准地, 要素保障, a leader's
+report; PDF / Excel), and the 标准地达产复核 page. The numbers and the files come from this app's
+selectors and renderers; the views only pick the year, date, scope and format."""
 
-from django.db.models import F
-from django.shortcuts import render
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import get_object_or_404, render
 
 from milestones import selectors as node_selectors
 from milestones.factor_selectors import factor_totals
-from reports.selectors import progress_1330_counts, time_progress
+from milestones.views import type_cards
+from projects import selectors
+from projects.models import ProblemStatus, Project, Role, local_today
+from projects.permissions import role_required
+from projects.views.common import own_scope, scope_switch
+from projects.views.projects import leader_focus
+from web.pages import PDF, XLSX, file_response
+from projects.params import date_param, year_param
+from web.params import BadParameter, id_param
 
-from .. import selectors
-from ..models import ProblemStatus, Project, Role, local_today
-from ..permissions import role_required
-from .common import own_scope, scope_switch
-from .factors import type_cards
+from . import bulletin, factors, pdf, xlsx
+from .compliance import compliance_report
+from .selectors import progress_1330_counts, time_progress
 
 CHART_W, CHART_H, PAD_L, PAD_B, PAD_T, PAD_R = 640, 240, 36, 28, 16, 12
 
@@ -90,7 +100,7 @@ def dashboard(request):
     if selectors.user_role(user) == Role.LEADER:
         context["focus"] = leader_focus(user, as_of=as_of)
     context["factor_cards"] = factor_cards(user)
-    return render(request, "projects/dashboard.html", context)
+    return render(request, "reports/dashboard.html", context)
 
 
 def progress_context(as_of) -> dict:
@@ -107,22 +117,81 @@ def progress_context(as_of) -> dict:
     }
 
 
-def leader_focus(user, *, as_of) -> dict:
-    """What needs a leader first (issue 9): their red and yellow contact projects, most overdue
-    first, and the problems waiting for their 批示."""
-    flagged = (
-        node_selectors.annotate_light(
-            selectors.contact_projects(user).select_related("responsible_unit"), as_of=as_of
-        )
-        .filter(light__in=("red", "yellow"))
-        .order_by(F("max_overdue_days").desc(nulls_last=True), "code")
-    )
-    awaiting = selectors.with_thread(
-        selectors.awaiting_instruction(user).select_related("project", "assigned_unit").order_by("reply_by", "pk")
-    )
-    return {"flagged": list(flagged), "awaiting": list(awaiting)}
-
-
 def factor_cards(user) -> list[dict]:
     """Section 11: per type, the total needed and secured over the active projects in the user's scope."""
     return type_cards(factor_totals(needs=selectors.visible_factor_needs(user)))
+
+
+def _as_of(request):
+    return date_param(request.GET, "as_of", default=local_today())
+
+
+def _year(request, as_of):
+    return year_param(request.GET, "year", default=as_of.year)
+
+
+@role_required(selectors.can_see_reports)
+def reports_page(request):
+    as_of = _as_of(request)
+    year = _year(request, as_of)
+    return render(request, "reports/reports.html", {
+        "as_of": as_of, "year": year, "years": range(as_of.year, as_of.year - 6, -1),
+        "leaders": selectors.visible_leaders(request.user),
+    })
+
+
+@role_required(selectors.can_see_reports)
+def report_download(request, report, fmt):
+    if fmt not in ("pdf", "xlsx"):
+        raise Http404("无此格式")
+    as_of = _as_of(request)
+    year = _year(request, as_of)
+    stamp = f"{as_of:%Y%m%d}"
+    if report == "1330":
+        name = f"1330进度_{year}年_截至{stamp}"
+        content = (pdf.progress_1330_pdf if fmt == "pdf" else xlsx.progress_1330_xlsx)(year=year, as_of=as_of)
+    elif report == "bulletin":
+        name = f"重大项目通报_{stamp}"
+        content = (bulletin.bulletin_pdf if fmt == "pdf" else xlsx.bulletin_xlsx)(as_of=as_of)
+    elif report == "compliance":
+        name = f"标准地达产复核_{stamp}"
+        content = (pdf.compliance_pdf if fmt == "pdf" else xlsx.compliance_xlsx)(as_of=as_of)
+    elif report == "factors":
+        name = f"要素保障_截至{stamp}"
+        content = (factors.factors_pdf if fmt == "pdf" else xlsx.factors_xlsx)(as_of=as_of)
+    elif report == "leader":
+        leader_id = id_param(request.GET, "leader")
+        if leader_id is None:
+            raise BadParameter("请选择市领导（参数 leader）")
+        leader = get_object_or_404(selectors.visible_leaders(request.user), pk=leader_id)
+        name = f"联系项目报告_{leader.name}_{stamp}"
+        render_file = pdf.leader_report_pdf if fmt == "pdf" else xlsx.leader_report_xlsx
+        content = render_file(leader=leader, as_of=as_of)
+    else:
+        raise Http404("无此报表")
+    return file_response(content, f"{name}.{fmt}", PDF if fmt == "pdf" else XLSX)
+
+
+VERDICT_TABS = {"": "全部", "not_met": "未达标", "unreviewed": "未复核", "met": "达标"}
+VERDICT_VALUE = {"not_met": False, "unreviewed": None, "met": True}
+COMPLIANCE_PAGE_SIZE = 50
+
+
+@role_required(selectors.user_role)
+def compliance_page(request):
+    as_of = _as_of(request)
+    scope = None if selectors.sees_all_projects(request.user) else selectors.visible_projects(request.user)
+    report = compliance_report(as_of=as_of, projects=scope)
+    shown = request.GET.get("verdict", "")
+    items = report["projects"]
+    if shown in VERDICT_VALUE:
+        items = [item for item in items if item["met"] is VERDICT_VALUE[shown]]
+    return render(request, "reports/compliance.html", {
+        "as_of": as_of,
+        "report": report,
+        "page": Paginator(items, COMPLIANCE_PAGE_SIZE).get_page(request.GET.get("page")),
+        "tabs": VERDICT_TABS,
+        "shown": shown if shown in VERDICT_TABS else "",
+        "can_download": selectors.can_see_reports(request.user),
+        "scoped": scope is not None,
+    })

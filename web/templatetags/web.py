@@ -1,49 +1,9 @@
-"""Template helpers for the pages: the role-aware navigation with the inbox's unread count."""
+"""Template helpers every app's pages share: lights, amounts, percentages, query-string links.
+The role-aware navigation is projects' (projects/templatetags/project_tags.py)."""
 
 from django import template
 
-from projects import selectors
-from projects.models import Role
-
 register = template.Library()
-
-NAV = [
-    # (url name, label, roles that see it; None = everyone with a role)
-    ("dashboard", "工作台", None),
-    ("project_list", "项目台账", None),
-    ("my_contacts", "我联系的项目", (Role.LEADER,)),
-    ("my_nodes", "我的节点", (Role.UNIT,)),
-    ("problem_list", "问题协调", None),
-    ("compliance", "标准地达产", None),
-    ("factor_list", "要素保障", None),
-    ("reports", "报表", (Role.CENTER, Role.LEADER, Role.ADMIN)),
-]
-
-
-@register.inclusion_tag("includes/nav.html", takes_context=True)
-def main_nav(context):
-    request = context["request"]
-    user = request.user
-    role = selectors.user_role(user)
-    current = getattr(request.resolver_match, "url_name", "")
-    items = [
-        {"name": name, "label": label, "active": current == name}
-        for name, label, roles in NAV
-        if role is not None and (roles is None or role in roles)
-        and not (name == "my_contacts" and selectors.user_leader(user) is None)
-    ]
-    from projects.views.inbox import unread_count
-
-    return {
-        "items": items,
-        "user": user,
-        "role_label": Role(role).label if role else "",
-        "unit": selectors.user_unit(user),
-        "unread": unread_count(user) if role else 0,
-        "is_admin": user.is_staff,
-        "inbox_active": current == "inbox",
-    }
-
 
 LIGHT_LABELS = {"red": "红灯", "yellow": "黄灯", "green": "绿灯"}
 
@@ -63,12 +23,6 @@ def money(project):
     if value >= 10000:
         return f"{value / 10000:.2f}".rstrip("0").rstrip(".") + "亿" + currency
     return f"{value:.2f}".rstrip("0").rstrip(".") + "万" + currency
-
-
-@register.filter
-def thread(problem):
-    """A problem's replies, 批示 and 办结 in time order (projects.selectors.problem_thread)."""
-    return selectors.problem_thread(problem)
 
 
 @register.filter

@@ -10,7 +10,7 @@ from django.views.decorators.csrf import requires_csrf_token
 
 from config.middleware import caused_by_database, database_unavailable
 
-from ..params import BadParameter
+from .params import BadParameter
 
 GENERIC = {400: "请求有误", 403: "无权办理", 404: "页面不存在", 500: "系统繁忙，请稍后重试"}
 

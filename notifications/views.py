@@ -5,9 +5,9 @@ from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from notifications.selectors import FOLLOW_UP_KINDS, STOPPED_STATUSES, inbox_for, unread_for
+from web.pages import paginate, redirect_back
 
-from .common import paginate, redirect_back
+from .selectors import FOLLOW_UP_KINDS, STOPPED_STATUSES, inbox_for, unread_for
 
 
 def unread_count(user) -> int:
@@ -21,7 +21,7 @@ def inbox(request):
     show = request.GET.get("show", "all")
     notifications = unread_for(request.user) if show == "unread" else inbox_for(request.user)
     notifications = notifications.select_related("project").order_by("-created_at", "-id")
-    return render(request, "projects/inbox.html", {
+    return render(request, "notifications/inbox.html", {
         "page": paginate(request, notifications), "show": show, "stopped": STOPPED_STATUSES,
         "follow_up": FOLLOW_UP_KINDS,
     })

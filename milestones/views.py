@@ -1,22 +1,26 @@
-"""要素保障 (DOMAIN.md section 11): the page the center and each type's unit work from — totals per
-type, the needs with their status, record what was secured, set a needed-by date, state a need."""
+"""The node pages: a unit's 我的节点, and 要素保障 (DOMAIN.md section 11), the page the center and
+each type's unit work from — totals per type, the needs with their status, record what was secured,
+set a needed-by date, state a need."""
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import Case, IntegerField, Prefetch, Q, Value, When
+from django.db.models import Case, Count, IntegerField, Prefetch, Q, Value, When
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_POST
 
-from milestones import factor_services
-from milestones.factor_selectors import FACTOR_ACTIVE_STATUSES, FactorStatus, annotate_needs, factor_totals
-from milestones.models import FACTOR_ORDER, FACTOR_UNITS, FactorRule, FactorSecured, FactorType
+from projects import selectors
+from projects.forms import FactorNeededByForm, FactorNeedForm, FactorSecuredForm
+from projects.models import Problem, ProblemStatus, Role, Unit, local_today
+from projects.permissions import role_required
+from projects.views.projects import _mark_problems
+from web.pages import paginate, query_without_page, redirect_back
 
-from .. import selectors
-from ..forms import FactorNeededByForm, FactorNeedForm, FactorSecuredForm
-from ..models import Role, Unit, local_today
-from ..permissions import role_required
-from .common import paginate, query_without_page, redirect_back
+from . import factor_services
+from . import selectors as node_selectors
+from .factor_selectors import FACTOR_ACTIVE_STATUSES, FactorStatus, annotate_needs, factor_totals
+from .models import FACTOR_ORDER, FACTOR_UNITS, FactorRule, FactorSecured, FactorType
+from .services import rules_by_type
 
 STATUS_FILTERS = {
     "gap": "未保障", FactorStatus.OVERDUE: "逾期未保障", FactorStatus.AT_RISK: "预警（30天内）",
@@ -77,7 +81,7 @@ def factor_list(request):
         need.status_label = FactorStatus.LABELS[need.status]
         need.can_secure = selectors.can_secure_need(user, need)
         need.measure_label = FACTOR_UNITS[need.factor_type]
-    return render(request, "projects/factors.html", {
+    return render(request, "milestones/factors.html", {
         "as_of": as_of, "page": page, "cards": type_cards(factor_totals(needs=scope)),
         "shown": shown, "filters": STATUS_FILTERS, "types": FactorType.choices, "type": factor_type,
         "units": Unit.objects.filter(pk__in=_unit_ids()) if selectors.is_center(user) else [],
@@ -150,3 +154,36 @@ def factor_needed_by(request, pk):
     factor_services.need_set_needed_by(need=need, needed_by=form.cleaned_data["needed_by"])
     messages.success(request, f"已更新 {need.project.code} {need.get_factor_type_display()}的需保障日期")
     return redirect_back(request, "factor_list")
+
+
+URGENCY = {"overdue": "已逾期", "soon": "14天内到期", "later": "之后"}
+
+
+@role_required(lambda user: selectors.user_unit(user) is not None)
+def my_nodes(request):
+    """A unit's own nodes grouped by urgency (逾期, 14天内, 之后; section 4), a page at a time, each
+    saying why it is the unit's (section 3's owner rule)."""
+    as_of = local_today()
+    unit = selectors.user_unit(request.user)
+    nodes = node_selectors.with_urgency(selectors.unit_nodes(request.user), as_of=as_of).select_related(
+        "project__platform", "responsible_unit"
+    )
+    counts = dict(nodes.order_by().values_list("urgency").annotate(n=Count("pk")))
+    page = paginate(request, nodes)
+    rules = rules_by_type()
+    groups = []
+    for node in page:
+        node.owner_reason = node_selectors.owner_reason(node, rules.get(node.node_type))
+        if not groups or groups[-1]["kind"] != node.urgency:
+            groups.append({"kind": node.urgency, "title": URGENCY[node.urgency], "total": counts.get(node.urgency, 0),
+                           "nodes": []})
+        groups[-1]["nodes"].append(node)
+    problems = _mark_problems(
+        list(Problem.objects.filter(assigned_unit=unit).exclude(status=ProblemStatus.RESOLVED)
+             .select_related("project").order_by("reply_by")[:50]),
+        request.user, as_of,
+    )
+    return render(request, "milestones/my_nodes.html", {
+        "unit": unit, "problems": problems, "as_of": as_of, "page": page, "groups": groups,
+        "counts": [(kind, title, counts.get(kind, 0)) for kind, title in URGENCY.items()],
+    })

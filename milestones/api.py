@@ -1,5 +1,6 @@
-"""要素保障 in the REST API (DOMAIN.md section 11), with the scope and permissions of the page:
-every queryset starts from projects.selectors, every write goes through milestones.factor_services."""
+"""The nodes in the REST API: the overdue list (DOMAIN.md section 9) and 要素保障 (section 11), with
+the scope and permissions of the pages: every queryset starts from projects.selectors, every write
+goes through milestones.factor_services."""
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.types import OpenApiTypes
@@ -10,14 +11,16 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from milestones import factor_services
-from milestones.factor_selectors import FactorStatus, annotate_needs, report_factors
-from milestones.models import FactorNeed, FactorSecured, FactorType
+from projects import selectors
+from projects.models import Project
+from projects.permissions import HasRole
+from projects.params import as_of_param
+from web.api import service_errors
 
-from . import selectors
-from .api import _as_of, _django_errors
-from .models import Project
-from .permissions import CanSeeReports, HasRole
+from . import factor_services
+from . import selectors as node_selectors
+from .factor_selectors import FactorStatus, annotate_needs
+from .models import NODE_ORDER, FactorNeed, FactorSecured, FactorType
 
 
 class FactorSecuredSerializer(serializers.ModelSerializer):
@@ -66,7 +69,7 @@ class FactorNeedViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins
     permission_classes = [HasRole]
 
     def get_queryset(self):
-        needs = annotate_needs(selectors.visible_factor_needs(self.request.user), as_of=_as_of(self.request))
+        needs = annotate_needs(selectors.visible_factor_needs(self.request.user), as_of=as_of_param(self.request))
         params = self.request.query_params
         if params.get("type") in FactorType.values:
             needs = needs.filter(factor_type=params["type"])
@@ -97,7 +100,7 @@ class FactorNeedViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins
             need = factor_services.need_set(project=data["project"], factor_type=data["factor_type"],
                                             needed=data["needed"], needed_by=data.get("needed_by_set"))
         except DjangoValidationError as exc:
-            raise _django_errors(exc) from exc
+            raise service_errors(exc) from exc
         return self._present(need, status.HTTP_201_CREATED)
 
     @extend_schema(request=FactorSecuredSerializer, responses={200: FactorNeedSerializer, 400: OpenApiTypes.OBJECT})
@@ -112,7 +115,7 @@ class FactorNeedViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins
         try:
             factor_services.need_record_secured(need=need, user=request.user, **body.validated_data)
         except DjangoValidationError as exc:
-            raise _django_errors(exc) from exc
+            raise service_errors(exc) from exc
         return self._present(need)
 
     @extend_schema(request=NeededBySerializer, responses={200: FactorNeedSerializer})
@@ -127,11 +130,25 @@ class FactorNeedViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins
         return self._present(need)
 
 
-class ReportFactorsView(APIView):
-    """DOMAIN.md section 11's report_factors JSON, over the caller's scope."""
+class OverdueRowSerializer(serializers.Serializer):
+    """The schema of one overdue row (DOMAIN.md section 9); the rows themselves are plain dicts."""
 
-    permission_classes = [CanSeeReports]
+    project = serializers.CharField()
+    node = serializers.ChoiceField(choices=NODE_ORDER)
+    planned_date = serializers.DateField()
+    overdue_days = serializers.IntegerField()
+    light = serializers.ChoiceField(choices=["red", "yellow"])
+    responsible_unit = serializers.CharField(allow_null=True)
+    contact_leader = serializers.CharField(allow_null=True)
 
-    @extend_schema(parameters=[OpenApiParameter("as_of", OpenApiTypes.DATE)], responses={200: OpenApiTypes.OBJECT})
+
+class OverdueView(APIView):
+    """DOMAIN.md section 9's overdue list, limited to the caller's projects."""
+
+    permission_classes = [HasRole]
+
+    @extend_schema(parameters=[OpenApiParameter("as_of", OpenApiTypes.DATE)],
+                   responses={200: OverdueRowSerializer(many=True)})
     def get(self, request):
-        return Response(report_factors(as_of=_as_of(request), needs=selectors.visible_factor_needs(request.user)))
+        scope = None if selectors.sees_all_projects(request.user) else selectors.visible_projects(request.user)
+        return Response(node_selectors.overdue_rows(as_of=as_of_param(request), projects=scope))
