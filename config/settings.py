@@ -293,6 +293,8 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "嵊州重大项目全周期管理 API",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # The map of every endpoint is for the people and scripts that may use them (issue 8 section 3).
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
     # Two fields named "status" with different choices: name each set, or the schema gets a hash name
     # and `check --deploy` a warning.
     "ENUM_NAME_OVERRIDES": {

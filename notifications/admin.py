@@ -151,4 +151,8 @@ class PeriodicTaskAdmin(beat_admin.PeriodicTaskAdmin):
 
         extra_context = {**(extra_context or {}),
                          "readable_crontabs": {c.pk: crontab_label(c) for c in CrontabSchedule.objects.all()}}
+        task = self.get_object(request, object_id) if object_id else None
+        if task is not None:
+            # PeriodicTask's str is "name: 0 9 * * 1 (m/h/dM/MY/d) Asia/Shanghai"; the page is titled by its name.
+            extra_context["subtitle"] = task.name
         return admin.ModelAdmin.changeform_view(self, request, object_id, form_url, extra_context)

@@ -37,6 +37,17 @@ def test_the_schedule_form_is_chinese(admin_client):
     assert ">每天 09:00</option>" in body
 
 
+def test_a_schedules_page_is_titled_by_its_name_not_its_crontab(admin_client):
+    """Issue 9 section 5: django-celery-beat titles a task "name: 0 9 * * 1 (m/h/dM/MY/d) Asia/Shanghai"."""
+    task = PeriodicTask.objects.get(name="每周逾期预警")
+    body = admin_client.get(reverse("admin:django_celery_beat_periodictask_change", args=[task.pk])).content.decode()
+    head = body[:body.index('<div id="content-main"')]
+    assert "<h2>每周逾期预警</h2>" in head and "<title>每周逾期预警 |" in head
+    breadcrumbs = head[head.index('class="breadcrumbs"'):]
+    assert "每周逾期预警" in breadcrumbs
+    assert "m/h/dM/MY/d" not in head and "Asia/Shanghai" not in head
+
+
 def test_a_users_role_and_unit_are_set_on_the_user_page(admin_client):
     user = UserFactory(username="jx", role=Role.UNIT, role__unit=Unit.objects.get(name="市经信局"))
     change = admin_client.get(reverse("admin:auth_user_change", args=[user.pk])).content.decode()

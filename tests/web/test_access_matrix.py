@@ -260,7 +260,7 @@ CASES = [
     Case("factor_needed_by", "write", "post", _need_path("factor_needed_by"), expect(404, center=302, admin=302),
          data={"needed_by": "not-a-date"}, scoped=True),
     # --- API ---------------------------------------------------------------------------------------
-    Case("api_schema", "read", "get", lambda w, r, s: reverse("api_schema"), expect(200, anon=200), **API),
+    Case("api_schema", "read", "get", lambda w, r, s: reverse("api_schema"), expect(200, anon=401), **API),
     Case("api_token", "read", "get", lambda w, r, s: reverse("api_token"), expect(405, anon=405), **API),
     Case("api_token", "write", "post", lambda w, r, s: reverse("api_token"), expect(400, anon=400),
          data={"username": "mx_center", "password": "wrong-password"}, **API),
