@@ -80,6 +80,7 @@ def agreement(rng: random.Random, *, reviewed: bool) -> dict:
 
 def generate(*, total: int, start_index: int, rng: random.Random):
     from milestones.models import Node
+    from milestones.services import refresh_next_due
     from projects.models import Platform, Project, Unit
 
     units = list(Unit.objects.all())
@@ -121,6 +122,8 @@ def generate(*, total: int, start_index: int, rng: random.Random):
                 nodes.append(Node(project=project, node_type=step, planned_date=planned,
                                   actual_date=actual.get(step), responsible_unit=project.responsible_unit))
         Node.objects.bulk_create(nodes, batch_size=5000)
+        # Bulk inserts bypass milestones.services: the projects' next_due (section 4's date) is set here.
+        refresh_next_due(projects=Project.objects.filter(pk__in=[project.pk for project in projects]))
         print(f"  {min(total, chunk_start + CHUNK):,} projects", flush=True)
 
 

@@ -60,6 +60,7 @@ def day(offset):
 
 def generate(*, total: int, start_index: int, rng: random.Random):
     from milestones.models import FactorNeed, FactorSecured, Node
+    from milestones.services import refresh_next_due
     from projects.models import Project, Unit
 
     units = list(Unit.objects.all())
@@ -103,6 +104,8 @@ def generate(*, total: int, start_index: int, rng: random.Random):
                     responsible_unit=unit_by_name[rules[factor_type]],
                 ))
         Node.objects.bulk_create(nodes, batch_size=5000)
+        # Bulk inserts bypass milestones.services: the projects' next_due (section 4's date) is set here.
+        refresh_next_due(projects=Project.objects.filter(pk__in=[project.pk for project in projects]))
         FactorNeed.objects.bulk_create(needs, batch_size=5000)
         FactorSecured.objects.bulk_create(
             [FactorSecured(need=need, amount=need.secured, secured_on=day(-rng.randint(1, 300)), document="基准文件")

@@ -78,6 +78,7 @@ def reset():
 
 def generate(*, start: int, stop: int, overdue_share: float, rng: random.Random):
     from milestones.models import Node
+    from milestones.services import refresh_next_due
     from projects.models import Leader, Problem, Project, Unit
 
     units = list(Unit.objects.all())
@@ -138,6 +139,8 @@ def generate(*, start: int, stop: int, overdue_share: float, rng: random.Random)
                     assigned_unit=project.responsible_unit, reply_by=raised + datetime.timedelta(days=7),
                 ))
         Node.objects.bulk_create(nodes, batch_size=5000)
+        # Bulk inserts bypass milestones.services: the projects' next_due (section 4's date) is set here.
+        refresh_next_due(projects=Project.objects.filter(pk__in=[project.pk for project in projects]))
         Problem.objects.bulk_create(problems, batch_size=2000)
         print(f"  {min(stop, chunk_start + CHUNK):,} projects", flush=True)
     from django.db import connection

@@ -62,6 +62,7 @@ def generate(*, total: int, start_index: int, overdue_left: list[int], rng: rand
     """Create projects [start_index, total) with their nodes. Pending nodes are planned after the
     as-of date, except the first pending node of `overdue_left[0]` randomly chosen active projects."""
     from milestones.models import Node
+    from milestones.services import refresh_next_due
     from projects.models import Leader, Platform, Project, Unit
 
     units = list(Unit.objects.all())
@@ -135,6 +136,8 @@ def generate(*, total: int, start_index: int, overdue_left: list[int], rng: rand
                 nodes.append(Node(project=project, node_type=step, planned_date=planned, actual_date=actual.get(step),
                                   responsible_unit=project.responsible_unit))
         Node.objects.bulk_create(nodes, batch_size=5000)
+        # Bulk inserts bypass milestones.services: the projects' next_due (section 4's date) is set here.
+        refresh_next_due(projects=Project.objects.filter(pk__in=[project.pk for project in projects]))
         print(f"  {min(total, chunk_start + CHUNK):,} projects", flush=True)
 
 

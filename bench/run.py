@@ -1,6 +1,7 @@
 """Issue 12's figures in one run, each beside its floor (`make bench` runs this).
 
-    .venv/bin/python bench/run.py [--n 100000] [--reuse] [--users 10] [--seconds 20] [--json var/bench.json]
+    .venv/bin/python bench/run.py [--n 100000] [--reuse] [--users 10] [--seconds 20] [--no-http] [--no-bulletin]
+        [--json var/bench.json]
 
 Uses DATABASE_URL, or postgres://postgres@127.0.0.1:5432/bench_run (created if missing). Fills it
 with --n projects in the proportions of bench/reports.py (every state over 2021–2026, 7.6% with an
@@ -8,6 +9,8 @@ overdue node, problems, suspended projects), then measures in the same run:
 
 - each figure the product computes, and its floor: one hand-written SQL returning the same rows or
   numbers (the least any implementation must spend to read them);
+- the lights where people meet them: light counts (center, a unit's own scope), the 台账 red
+  filter pages and both dashboards, in this process with today frozen at the data's as-of date;
 - the weekly bulletin PDF in a fresh process (time, CPU time and peak RSS);
 - an HTTP load: gunicorn (4 workers) on 127.0.0.1 only, a closed loop of --users logged-in users
   (center, unit, leader in turn) over dashboard, 台账 (page 1, red filter, a far page), detail,
@@ -158,6 +161,56 @@ def factor_figures() -> list[dict]:
         value, _ = best_of(lambda: json.dumps(report(as_of=AS_OF), ensure_ascii=False, default=str))
         figures.append({"figure": f"{name} JSON", "value": value, "floor": None, "target": "< 1 s",
                         "passed": value < 1, "unit": "s"})
+    return figures
+
+
+def light_figures() -> list[dict]:
+    """Section 4's lights where people meet them (issue 12 part 1): the 台账 red filter (count and
+    first page, as the page asks), sorted by overdue days, the light counts of the center and of the
+    busiest unit's own scope, and both dashboards. Pages go through Django's test client in this
+    process, with today frozen at the data's as-of date so that the lights are the generator's."""
+    import time_machine
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+
+    from milestones.selectors import light_counts
+    from projects.selectors import own_projects
+
+    bench_users()  # the logins (idempotent)
+    users = get_user_model().objects.select_related("profile")
+    center, unit = users.get(username="bench_center"), users.get(username="bench_unit")
+    clients = {user.username: Client(HTTP_HOST="127.0.0.1") for user in (center, unit)}
+
+    def page(username, path):
+        def get():
+            response = clients[username].get(path)
+            assert response.status_code == 200, (path, response.status_code)
+        return get
+
+    figures = []
+    with time_machine.travel(datetime.datetime.combine(AS_OF, datetime.time(9)), tick=True):
+        for user in (center, unit):  # logged in at the frozen time, or the idle timeout ends the session
+            clients[user.username].force_login(user)
+        center_counts, lights = best_of(lambda: light_counts(as_of=AS_OF))
+        unit_counts, _ = best_of(lambda: light_counts(as_of=AS_OF, projects=own_projects(unit, as_of=AS_OF)))
+        red_page, _ = best_of(page("bench_center", "/projects/?light=red"))
+        red_sorted, _ = best_of(page("bench_center", "/projects/?light=red&ordering=-overdue"))
+        unit_red, _ = best_of(page("bench_unit", "/projects/?light=red"))
+        center_dashboard, _ = best_of(page("bench_center", "/"))
+        unit_dashboard, _ = best_of(page("bench_unit", "/"))
+    shown_lights = f"{lights['red']:,} red, {lights['yellow']:,} yellow, {lights['green']:,} green"
+    for label, value in (
+        (f"light counts, all projects ({shown_lights})", center_counts),
+        ("light counts, the busiest unit's own scope", unit_counts),
+        ("台账 ?light=red page (center)", red_page),
+        ("台账 ?light=red&ordering=-overdue page (center)", red_sorted),
+        ("台账 ?light=red page (unit, own scope)", unit_red),
+        ("dashboard page (center)", center_dashboard),
+    ):
+        figures.append({"figure": label, "value": value, "floor": None, "target": "—", "passed": True, "unit": "s"})
+    figures.append({"figure": "dashboard page (unit), floor: the center's", "value": unit_dashboard,
+                    "floor": center_dashboard, "target": "≤ 1× the center's", "passed": unit_dashboard <= center_dashboard,
+                    "unit": "s"})
     return figures
 
 
@@ -377,12 +430,15 @@ def main():
     parser.add_argument("--seconds", type=float, default=20, help="length of each HTTP run")
     parser.add_argument("--workers", type=int, default=4, help="gunicorn workers")
     parser.add_argument("--no-http", action="store_true", help="skip the HTTP load")
+    parser.add_argument("--no-bulletin", action="store_true", help="skip the bulletin PDF")
     parser.add_argument("--json", default=str(ROOT / "var" / "bench.json"), help="where to save the table")
     args = parser.parse_args()
     ensure_database(os.environ["DATABASE_URL"])
     DATA.setup_django()
     fill(args.n, args.reuse)
-    figures = [overdue_figure(), *report_1330_figures(), *factor_figures(), *bulletin_figures()]
+    figures = [overdue_figure(), *light_figures(), *report_1330_figures(), *factor_figures()]
+    if not args.no_bulletin:
+        figures += bulletin_figures()
     if not args.no_http:
         figures += http_figures(args)
     print_table(figures)

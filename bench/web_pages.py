@@ -42,7 +42,7 @@ from benchlib import ensure_database  # noqa: E402
 def populate(count, today, rng):
     """N signed projects with five nodes each, written in bulk (the point is reading them)."""
     from milestones.models import Node
-    from milestones.services import node_unit, rules_by_type
+    from milestones.services import node_unit, refresh_next_due, rules_by_type
     from projects.models import Problem, Project, Status, TransitionLog, Unit
 
     Problem.objects.all().delete()
@@ -72,6 +72,8 @@ def populate(count, today, rng):
                 responsible_unit=node_unit(project, rules.get(node_type)),
             ))
     Node.objects.bulk_create(nodes, batch_size=5000)
+    # Bulk inserts bypass milestones.services: the projects' next_due (section 4's date) is set here.
+    refresh_next_due()
     Problem.objects.bulk_create([
         Problem(project=project, category="land", description="用地指标未落实", raised_on=today,
                 reply_by=today + datetime.timedelta(days=7), assigned_unit=project.responsible_unit)

@@ -86,8 +86,8 @@ class Node(models.Model):
             models.Index(fields=["planned_date"], name="node_pending_planned", condition=Q(actual_date__isnull=True)),
             models.Index(fields=["responsible_unit", "planned_date"], name="node_pending_unit",
                          condition=Q(actual_date__isnull=True)),
-            # annotate_light's per-project subquery (oldest pending planned date of one project):
-            # without it PostgreSQL scans every pending node per project (1.7 s for 5,000 projects).
+            # One project's pending nodes by date (its page's overdue and due-soon nodes, the leader
+            # report's pending nodes): without it PostgreSQL scans every pending node per project.
             models.Index(fields=["project", "planned_date"], name="node_pending_project",
                          condition=Q(actual_date__isnull=True)),
         ]

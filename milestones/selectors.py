@@ -2,7 +2,8 @@
 
 Everything here is computed by the database from the pending-node partial index
 (`node_pending_planned`: planned_date where actual_date IS NULL), so the cost follows the number of
-late nodes, not the number of projects (the healthchecks `alert_after` pattern, see STYLE.md).
+late nodes, not the number of projects (the healthchecks `alert_after` pattern, see STYLE.md). A
+project's light reads the same date kept on the project (`Project.next_due`, indexed).
 """
 
 import datetime
@@ -14,6 +15,7 @@ from django.db.models import (
     F,
     Func,
     IntegerField,
+    OrderBy,
     OuterRef,
     Q,
     QuerySet,
@@ -76,9 +78,50 @@ def live_node_q() -> Q:
                                                       node_type=NodeType.CAPACITY)
 
 
+def with_live_node_q(nodes: QuerySet[Node]) -> Q:
+    """Projects that have one of `nodes` among the nodes that can be late (live_node_q, seen from the
+    project): two uncorrelated `IN` lists the database builds once from the node indexes, where
+    an EXISTS per project ran a join for each of them (a unit's own scope, issue 12)."""
+    return (Q(status__in=ACTIVE_STATUSES, pk__in=nodes.values("project_id"))
+            | Q(status=Status.IN_PRODUCTION, pk__in=nodes.filter(node_type=NodeType.CAPACITY).values("project_id")))
+
+
 def pending_nodes() -> QuerySet[Node]:
     """Nodes of active projects that are not done: the population of sections 4 and 10."""
     return Node.objects.filter(live_node_q(), actual_date__isnull=True)
+
+
+# --- a project's earliest pending planned date (Project.next_due) --------------------------------
+# A project's light, its overdue days and its place in the overdue order all follow from one date:
+# the earliest planned date among its nodes in `pending_nodes()`. The date is stored on the project
+# (milestones.services keeps it); these two say what it is, in Python and in SQL.
+
+
+def next_due_of(status: str, nodes) -> datetime.date | None:
+    """Section 4 (and 10 for in_production): the earliest planned date of the project's nodes that
+    can be late — every pending node while active, the 达产 node alone in production — or None."""
+    if status in ACTIVE_STATUSES:
+        live = nodes
+    elif status == Status.IN_PRODUCTION:
+        live = [node for node in nodes if node.node_type == NodeType.CAPACITY]
+    else:
+        return None
+    return min((n.planned_date for n in live if n.actual_date is None and n.planned_date is not None), default=None)
+
+
+def next_due_expression() -> Case:
+    """`next_due_of` as an SQL expression over a Project queryset (for bulk writes and checks)."""
+    pending = Node.objects.filter(project=OuterRef("pk"), actual_date__isnull=True, planned_date__isnull=False)
+
+    def earliest(nodes):
+        return Subquery(nodes.order_by("planned_date").values("planned_date")[:1])
+
+    return Case(
+        When(status__in=ACTIVE_STATUSES, then=earliest(pending)),
+        When(status=Status.IN_PRODUCTION, then=earliest(pending.filter(node_type=NodeType.CAPACITY))),
+        default=None,
+        output_field=DateField(),
+    )
 
 
 def _light(as_of: datetime.date) -> Case:
@@ -189,6 +232,26 @@ def overdue_rows(*, as_of: datetime.date, projects: QuerySet[Project] | None = N
     ]
 
 
+def light_q(light: str, *, as_of: datetime.date) -> Q:
+    """Projects whose section 4 light is `light` ('red', 'yellow' or 'green') as of `as_of`: a range
+    on the indexed `next_due`, plus the states that have a light."""
+    has_light = Q(status__in=LIGHT_STATUSES)
+    if light == "red":
+        return has_light & Q(next_due__lt=red_before(as_of))
+    if light == "yellow":
+        return has_light & Q(next_due__gte=red_before(as_of), next_due__lt=as_of)
+    if light == "green":
+        return has_light & (Q(next_due__isnull=True) | Q(next_due__gte=as_of))
+    raise ValueError(f"unknown light {light!r}")
+
+
+def most_overdue_first() -> OrderBy:
+    """The order of `max_overdue_days` descending (most overdue first, no light last) as a scan of
+    the `next_due` index: the earliest pending date is the most overdue. Projects with nothing late
+    follow, soonest due first, then those with no light."""
+    return F("next_due").asc(nulls_last=True)
+
+
 def annotate_light(queryset: QuerySet[Project], *, as_of: datetime.date) -> QuerySet[Project]:
     """DOMAIN.md section 4, per project: `light` is 'red' when some node is overdue by more than 30
     days, 'yellow' when some node is overdue by 1–30 days and none by more, 'green' when active with
@@ -196,57 +259,42 @@ def annotate_light(queryset: QuerySet[Project], *, as_of: datetime.date) -> Quer
     capacity). An in-production project's light comes from its 达产 node alone (section 10).
     `max_overdue_days` is the worst node's overdue days (None when nothing is late).
 
-    The oldest overdue planned date comes from a correlated subquery, part of the same query.
+    Both are comparisons of the project's stored `next_due` (the earliest pending planned date of
+    the nodes that can be late) with `as_of`: whether a node is pending is read as it is now, for
+    any `as_of`, as the node lists do, so the stored date serves past and future dates alike.
     """
-    late = Node.objects.filter(project=OuterRef("pk"), actual_date__isnull=True, planned_date__lt=as_of)
-    # Two subqueries rather than a join back to the project: each stays on node_pending_project.
-    oldest_any = late.order_by("planned_date").values("planned_date")[:1]
-    oldest_capacity = late.filter(node_type=NodeType.CAPACITY).order_by("planned_date").values("planned_date")[:1]
     active = Q(status__in=LIGHT_STATUSES)
-    oldest = Case(
-        When(status=Status.IN_PRODUCTION, then=Subquery(oldest_capacity)),
-        default=Subquery(oldest_any),
-        output_field=DateField(),
-    )
-    return queryset.annotate(oldest_overdue_planned=oldest).annotate(
+    return queryset.annotate(
         max_overdue_days=Case(
-            When(active & Q(oldest_overdue_planned__isnull=False),
-                 then=DaysBetween(_date(as_of), F("oldest_overdue_planned"))),
+            When(active & Q(next_due__lt=as_of), then=DaysBetween(_date(as_of), F("next_due"))),
             default=None,
             output_field=IntegerField(),
         ),
         light=Case(
             When(~active, then=None),
-            When(oldest_overdue_planned__lt=red_before(as_of), then=Value("red")),
-            When(oldest_overdue_planned__isnull=False, then=Value("yellow")),
+            When(next_due__lt=red_before(as_of), then=Value("red")),
+            When(next_due__lt=as_of, then=Value("yellow")),
             default=Value("green"),
             output_field=CharFieldType(),
         ),
     )
 
 
-def _overdue_project_counts(nodes: QuerySet[Node], as_of: datetime.date, *group_by: str):
-    """Distinct projects with any overdue node and with a red one, optionally grouped."""
-    qs = nodes.filter(planned_date__lt=as_of)
-    aggregates = {
-        "late": Count("project", distinct=True),
-        "red": Count("project", distinct=True, filter=Q(planned_date__lt=red_before(as_of))),
+def _light_aggregates(as_of: datetime.date) -> dict:
+    return {
+        "total": Count("pk"),
+        "red": Count("pk", filter=Q(next_due__lt=red_before(as_of))),
+        "late": Count("pk", filter=Q(next_due__lt=as_of)),
     }
-    if group_by:
-        return qs.values(*group_by).annotate(**aggregates).order_by()
-    return qs.aggregate(**aggregates)
 
 
 def light_counts(*, as_of: datetime.date, projects: QuerySet[Project] | None = None) -> dict:
-    """How many active projects are red, yellow and green (section 4). Two queries whatever the
-    number of projects: projects with a light counted, and distinct projects among the overdue nodes."""
+    """How many projects are red, yellow and green (section 4): one query over the projects that
+    have a light, whatever their number."""
     projects = Project.objects.all() if projects is None else projects
-    active = projects.filter(status__in=LIGHT_STATUSES)
-    total = active.count()
-    late = _overdue_project_counts(pending_nodes().filter(project__in=active.values("pk")), as_of)
-    red = late["red"] or 0
-    yellow = (late["late"] or 0) - red
-    return {"red": red, "yellow": yellow, "green": total - red - yellow}
+    counts = projects.filter(status__in=LIGHT_STATUSES).aggregate(**_light_aggregates(as_of))
+    red, late = counts["red"] or 0, counts["late"] or 0
+    return {"red": red, "yellow": late - red, "green": (counts["total"] or 0) - late}
 
 
 def light_counts_by_unit(*, as_of: datetime.date) -> list[dict]:
@@ -257,26 +305,24 @@ def light_counts_by_unit(*, as_of: datetime.date) -> list[dict]:
     `overdue_nodes` counts the overdue nodes each unit owns as the node's responsible unit (who has
     to act: 自然资源局 for 供地 …), so a unit with no projects of its own can still have late nodes.
     Rows: {"unit_id", "unit", "red", "yellow", "green", "overdue_nodes"}, in the units' order;
-    units with nothing to count are left out. Four queries whatever the number of projects.
+    units with nothing to count are left out. Three queries whatever the number of projects.
     """
     per_unit: dict[int | None, dict] = {}
 
     def row(unit_id):
         return per_unit.setdefault(unit_id, {"red": 0, "yellow": 0, "green": 0, "overdue_nodes": 0})
 
-    active = (
+    by_project_unit = (
         Project.objects.filter(status__in=LIGHT_STATUSES)
         .values("responsible_unit")
-        .annotate(n=Count("pk"))
+        .annotate(**_light_aggregates(as_of))
         .order_by()
     )
-    for item in active:
-        row(item["responsible_unit"])["green"] += item["n"]
-    for item in _overdue_project_counts(pending_nodes(), as_of, "project__responsible_unit"):
-        r = row(item["project__responsible_unit"])
+    for item in by_project_unit:
+        r = row(item["responsible_unit"])
         r["red"] += item["red"]
         r["yellow"] += item["late"] - item["red"]
-        r["green"] -= item["late"]
+        r["green"] += item["total"] - item["late"]
     by_node_unit = (
         pending_nodes().filter(planned_date__lt=as_of).values("responsible_unit").annotate(n=Count("pk")).order_by()
     )

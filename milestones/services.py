@@ -7,6 +7,7 @@ from projects.validation import date_problem
 
 from .dates import add_months
 from .models import NODE_ORDER, DeadlineRule, Node, NodeType
+from .selectors import next_due_expression, next_due_of
 
 TRANSITION_NODE = {
     "sign": NodeType.SIGN,
@@ -107,14 +108,37 @@ def sync_nodes(*, project: Project, agreed_dates: dict[str, object] | None = Non
     derive_planned_dates(nodes, rules)
     for node in nodes.values():
         node.save()
+    store_next_due(project=project, nodes=nodes.values())
     return list(nodes.values())
 
 
+def store_next_due(*, project: Project, nodes=None) -> None:
+    """Keep `project.next_due` (section 4's earliest pending planned date, milestones.selectors)
+    in line with its nodes and state, in the caller's transaction. Every writer of a node or of
+    the state calls this (sync_nodes does), or `refresh_next_due` after a bulk write. `nodes`:
+    all the project's nodes as now stored (read when not given)."""
+    nodes = list(project.nodes.all()) if nodes is None else nodes
+    due = next_due_of(project.status, nodes)
+    if due != project.next_due:
+        Project.objects.filter(pk=project.pk).update(next_due=due)
+        project.next_due = due
+
+
+def refresh_next_due(*, projects=None) -> int:
+    """`next_due` recomputed in the database, in one UPDATE, for `projects` (a Project queryset,
+    or every project): for bulk writes that bypass sync_nodes (data generators, repairs)."""
+    projects = Project.objects.all() if projects is None else projects
+    return projects.update(next_due=next_due_expression())
+
+
 def record_actual(*, project: Project, transition: str, effective_date):
-    """Set the node's actual date for a transition and re-derive the dates after it.
+    """Set the node's actual date for a transition and re-derive the dates after it; call it after
+    the project's new state is saved (it keeps `next_due` in line with that state too).
     Returns the node's previous actual date (or None), for an audited revert."""
     node_type = TRANSITION_NODE.get(transition)
     if node_type is None:
+        # Suspend, resume, terminate: no node moves, but the state decides which nodes can be late.
+        store_next_due(project=project)
         return None
     previous = project.nodes.filter(node_type=node_type).values_list("actual_date", flat=True).first()
     sync_nodes(project=project, actual_dates={node_type: effective_date})

@@ -10,7 +10,8 @@ class ProjectsConfig(AppConfig):
 
         from .models import Instruction, Problem, ProblemReply, ProgressNote, Project
 
-        audit(Project, exclude=["updated_at", "created_at"])
+        # next_due is derived from the nodes (their own changes are audited), kept by milestones.services.
+        audit(Project, exclude=["updated_at", "created_at", "next_due"])
         audit(Problem, exclude=["created_at"])
         audit(ProblemReply, exclude=["at"])
         audit(Instruction, exclude=["at"])

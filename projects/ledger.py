@@ -25,6 +25,7 @@ from audit.context import audit_channel
 from audit.models import AuditEntry
 from audit.services import audit_bulk
 from milestones.models import NODE_ORDER, Node, NodeType
+from milestones.selectors import next_due_of
 from milestones.services import (
     TRANSITION_NODE,
     applicable_node_types,
@@ -647,6 +648,7 @@ class _Plan:
     def __init__(self):
         self.new_projects, self.changed_projects, self.changed_fields = [], [], set()
         self.new_nodes, self.changed_nodes, self.stale_node_ids = [], [], []
+        self.due_changed = []  # existing projects whose next_due moves
         self.logs = []
         # (project or node, its state before the import) for the audit trail; None: new.
         self.before = []
@@ -982,6 +984,13 @@ def _build(rows, *, existing, refs, today, user, result, progress):
             row.errors.extend((FIELD_HEADERS.get(field_name, H_STATUS), message) for message in messages)
         if row.errors:
             continue
+        # Section 4's earliest pending date, from the nodes as the import leaves them (not audited:
+        # derived; the nodes' own changes are).
+        due = next_due_of(project.status, nodes.values())
+        if due != project.next_due:
+            project.next_due = due
+            if not is_new:
+                plan.due_changed.append(project)
         if is_new:
             plan.new_projects.append(project)
             plan.logs.append(TransitionLog(project=project, transition=TransitionLog.CREATE, source_state="",
@@ -1024,6 +1033,8 @@ def _write(plan):
             project.updated_at = now
         # The status field is protected against assignment, not against a bulk update, which only reads it.
         _bulk_update(Project, plan.changed_projects, [*sorted(plan.changed_fields), "updated_at"])
+    if plan.due_changed:
+        _bulk_update(Project, plan.due_changed, ["next_due"])
     if plan.stale_node_ids:
         Node.objects.filter(pk__in=plan.stale_node_ids).delete()
     Node.objects.bulk_create(plan.new_nodes, batch_size=2000)

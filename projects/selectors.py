@@ -95,15 +95,13 @@ def own_projects(user, *, as_of) -> QuerySet[Project]:
     import datetime
 
     from milestones.models import Node
-    from milestones.selectors import DUE_SOON_DAYS, live_node_q
+    from milestones.selectors import DUE_SOON_DAYS, with_live_node_q
 
     unit_id = user.profile.unit_id
-    # live_node_q: the nodes that can be late (section 4, and the 达产 node in production, section 10).
-    node_due = Node.objects.filter(
-        live_node_q(), project=OuterRef("pk"), responsible_unit_id=unit_id, actual_date__isnull=True,
-        planned_date__lte=as_of + datetime.timedelta(days=DUE_SOON_DAYS),
-    )
-    return Project.objects.filter(Q(responsible_unit_id=unit_id) | Exists(node_due))
+    node_due = Node.objects.filter(responsible_unit_id=unit_id, actual_date__isnull=True,
+                                   planned_date__lte=as_of + datetime.timedelta(days=DUE_SOON_DAYS))
+    # with_live_node_q: the nodes that can be late (section 4, and the 达产 node in production, section 10).
+    return Project.objects.filter(Q(responsible_unit_id=unit_id) | with_live_node_q(node_due))
 
 
 def own_problems(user) -> QuerySet[Problem]:

@@ -192,6 +192,8 @@ def project_revert_last(*, project: Project, user=None, reason: str, undoes: int
             project=locked,
             actual_dates={node_type: datetime.date.fromisoformat(previous_actual) if previous_actual else None},
         )
+    else:
+        node_services.store_next_due(project=locked)  # back to a state that may have a light, or not
     revert = TransitionLog.objects.create(
         project=locked,
         transition=TransitionLog.REVERT,

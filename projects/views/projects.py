@@ -57,7 +57,7 @@ def _list_params(request):
 def project_list(request):
     as_of = local_today()
     params = _list_params(request)
-    project_filter = check_filter(ProjectFilter(params, queryset=_listed(request, as_of)))
+    project_filter = check_filter(ProjectFilter(params, queryset=_listed(request, as_of), as_of=as_of))
     page = paginate(request, project_filter.qs)
     context = {
         "scope": scope_switch(request, own=lambda: selectors.own_projects(request.user, as_of=as_of),
@@ -79,9 +79,10 @@ def project_export(request):
 
     from ..ledger import export_ledger
 
-    project_filter = check_filter(ProjectFilter(_list_params(request), queryset=_listed(request, local_today())))
+    as_of = local_today()
+    project_filter = check_filter(ProjectFilter(_list_params(request), queryset=_listed(request, as_of), as_of=as_of))
     stream = BytesIO()
-    export_ledger(projects_queryset=project_filter.qs, stream=stream)
+    export_ledger(projects_queryset=project_filter.qs, stream=stream, as_of=as_of)
     return file_response(stream.getvalue(), f"项目台账_{local_today():%Y%m%d}.xlsx", XLSX)
 
 
