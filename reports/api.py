@@ -11,8 +11,8 @@ from rest_framework.views import APIView
 
 from milestones.factor_selectors import report_factors
 from projects import selectors
-from projects.permissions import CanSeeReports
 from projects.params import as_of_param, year_param
+from projects.permissions import CanSeeReports
 
 from .compliance import compliance_report
 from .selectors import progress_1330
