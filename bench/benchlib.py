@@ -43,3 +43,53 @@ def fill_in_two_steps(*, projects: int, reuse: bool, empty_tables, generate, mea
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
     return small
+
+
+def best_of(function, runs: int = 3) -> tuple[float, object]:
+    """The best wall time of `runs` calls after a warm-up call (caches and the connection warm, as a
+    running server's would be), and the last result."""
+    import time
+
+    function()
+    timings, result = [], None
+    for _ in range(runs):
+        started = time.perf_counter()
+        result = function()
+        timings.append(time.perf_counter() - started)
+    return min(timings), result
+
+
+def timed(function) -> tuple[float, float, object]:
+    """One call's wall time, CPU time of this process and result (for files rendered once)."""
+    import time
+
+    started, cpu = time.perf_counter(), time.process_time()
+    result = function()
+    return time.perf_counter() - started, time.process_time() - cpu, result
+
+
+def sql_rows(query: str, params=()) -> list:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(query, params)
+        return cursor.fetchall()
+
+
+def shown(value, unit) -> str:
+    if value is None:
+        return "—"
+    if unit == "s":
+        return f"{value * 1000:,.1f} ms" if value < 10 else f"{value:,.1f} s"
+    return f"{value:,.1f} {unit}"
+
+
+def print_table(figures: list[dict]) -> None:
+    """figure, value, floor, ratio, target, pass/fail as a Markdown table."""
+    header = ["figure", "value", "floor", "ratio", "target", "pass/fail"]
+    print("| " + " | ".join(header) + " |")
+    print("| " + " | ".join("---" for _ in header) + " |")
+    for f in figures:
+        ratio = f"{f['value'] / f['floor']:.1f}×" if f.get("floor") and f.get("value") is not None else "—"
+        print("| " + " | ".join([f["figure"], shown(f["value"], f["unit"]), shown(f.get("floor"), f["unit"]), ratio,
+                                 f["target"], "pass" if f["passed"] else "FAIL"]) + " |")

@@ -13,8 +13,8 @@ from rest_framework.views import APIView
 
 from projects import selectors
 from projects.models import Project
-from projects.permissions import HasRole
 from projects.params import as_of_param
+from projects.permissions import HasRole
 from web.api import service_errors
 
 from . import factor_services

@@ -156,28 +156,33 @@ def number(value):
     return int(value) if value == value.to_integral_value() else float(value)
 
 
-def _item(need) -> dict:
-    return {
-        "project": need.project.code,
-        "type": need.factor_type,
-        "needed": number(need.needed),
-        "secured": number(need.secured),
-        "gap": number(need.gap),
-        "needed_by": need.needed_by.isoformat() if need.needed_by else None,
-        "name": need.project.name,
-        "type_label": FactorType(need.factor_type).label,
-        "measure": FACTOR_UNITS[need.factor_type],
-        "days": need.days,
-        "responsible_unit": need.responsible_unit.name if need.responsible_unit else None,
-    }
+TYPE_LABELS = {t.value: t.label for t in FactorType}
 
 
 def report_factors(*, as_of: datetime.date, needs: QuerySet[FactorNeed] | None = None) -> dict:
     """The JSON of `report_factors` (DOMAIN.md section 11): totals per type over the active projects,
-    and the 预警 (`at_risk`) and 逾期未保障 (`overdue`) needs, most urgent first. Two queries."""
+    and the 预警 (`at_risk`) and 逾期未保障 (`overdue`) needs, most urgent first. Two queries; the
+    needs come back as plain rows, not model instances (building a need, its project and its unit
+    was most of the time at 100,000 projects: bench/factors.py)."""
     at_risk, overdue = [], []
-    for need in urgent_needs(as_of=as_of, needs=needs):
-        (overdue if need.status == FactorStatus.OVERDUE else at_risk).append(_item(need))
+    rows = urgent_needs(as_of=as_of, needs=needs).values_list(
+        "project__code", "factor_type", "needed", "secured", "gap", "needed_by", "project__name", "days",
+        "responsible_unit__name", "status",
+    )
+    for code, factor_type, needed, secured, gap, needed_by, name, days, unit, status in rows:
+        (overdue if status == FactorStatus.OVERDUE else at_risk).append({
+            "project": code,
+            "type": factor_type,
+            "needed": number(needed),
+            "secured": number(secured),
+            "gap": number(gap),
+            "needed_by": needed_by.isoformat() if needed_by else None,
+            "name": name,
+            "type_label": TYPE_LABELS[factor_type],
+            "measure": FACTOR_UNITS[factor_type],
+            "days": days,
+            "responsible_unit": unit,
+        })
     totals = {
         key: {name: number(value) for name, value in figures.items()}
         for key, figures in factor_totals(needs=needs).items()

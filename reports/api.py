@@ -11,8 +11,8 @@ from rest_framework.views import APIView
 
 from milestones.factor_selectors import report_factors
 from projects import selectors
-from projects.permissions import CanSeeReports
 from projects.params import as_of_param, year_param
+from projects.permissions import CanSeeReports
 
 from .compliance import compliance_report
 from .selectors import progress_1330
@@ -38,13 +38,20 @@ class Report1330View(APIView):
     def get(self, request):
         as_of = as_of_param(request)
         year = year_param(request.query_params, "year", default=as_of.year)
-        with_rows = "rows" in request.query_params.get("include", "").split(",")
-        report = progress_1330(year=year, as_of=as_of, with_rows=with_rows)
-        if with_rows:
-            report["rows"], report["rows_page"] = self._rows_page(request, report["rows"])
+        if "rows" not in request.query_params.get("include", "").split(","):
+            return Response(progress_1330(year=year, as_of=as_of, with_rows=False))
+        number, size = self._page_asked(request)
+        start = (number - 1) * size
+        # Only the page's rows become JSON; the figures need every counted project anyway.
+        report = progress_1330(year=year, as_of=as_of, rows_window=slice(start, start + size))
+        count = report.pop("rows_count")
+        pages = max(math.ceil(count / size), 1)
+        if number > pages:
+            raise ApiValidationError({"page": f"页码应在 1 到 {pages} 之间"})
+        report["rows_page"] = {"page": number, "pages": pages, "page_size": size, "count": count}
         return Response(report)
 
-    def _rows_page(self, request, rows: list) -> tuple[list, dict]:
+    def _page_asked(self, request) -> tuple[int, int]:
         try:
             size = int(request.query_params.get("page_size") or self.ROWS_PAGE_SIZE)
             number = int(request.query_params.get("page") or 1)
@@ -52,11 +59,9 @@ class Report1330View(APIView):
             raise ApiValidationError({"page": "页码和每页条数应为整数"}) from None
         if not 1 <= size <= self.ROWS_MAX_PAGE_SIZE:
             raise ApiValidationError({"page_size": f"每页条数应在 1 到 {self.ROWS_MAX_PAGE_SIZE} 之间"})
-        pages = max(math.ceil(len(rows) / size), 1)
-        if not 1 <= number <= pages:
-            raise ApiValidationError({"page": f"页码应在 1 到 {pages} 之间"})
-        start = (number - 1) * size
-        return rows[start:start + size], {"page": number, "pages": pages, "page_size": size, "count": len(rows)}
+        if number < 1:
+            raise ApiValidationError({"page": "页码应为正整数"})
+        return number, size
 
 
 class ReportComplianceView(APIView):

@@ -46,7 +46,7 @@ def bulletin_story(data: dict) -> list:
         [[i, r["code"], r["name"], r["investment"], r["cluster"], r["platform"], r["unit"],
           short_date(r["signing_date"]), ("10亿以上" if r["is_1b"] else "是") if r["is_100m"] else "否"]
          for i, r in enumerate(data["new_signings"], start=1)],
-        [0.06, 0.1, 0.2, 0.11, 0.11, 0.1, 0.12, 0.1, 0.1], wrap=(2, 4, 5, 6),
+        [0.06, 0.1, 0.2, 0.11, 0.11, 0.1, 0.12, 0.1, 0.1], wrap=(2, 4, 5, 6), nowrap=(1,),
     ))
     story += heading("二、本周完成关键节点")
     story.append(data_table(
@@ -54,7 +54,7 @@ def bulletin_story(data: dict) -> list:
         [[i, r["code"], r["name"], r["node"], short_date(r["actual_date"]), short_date(r["planned_date"]),
           "按期" if r["on_time"] else "逾期完成", r["unit"]]
          for i, r in enumerate(data["node_completions"], start=1)],
-        [0.06, 0.11, 0.25, 0.07, 0.11, 0.11, 0.1, 0.19], wrap=(2, 7),
+        [0.06, 0.11, 0.25, 0.07, 0.11, 0.11, 0.1, 0.19], wrap=(2, 7), nowrap=(1,),
     ))
     story += heading("三、各责任单位项目亮灯情况（晾晒）")
     unit_rows = data["lights_by_unit"]
@@ -88,7 +88,7 @@ def bulletin_story(data: dict) -> list:
         [[i, r["code"], r["name"], r["unit"], r["leader"] or "—", short_date(r["suspended_on"]),
           r["suspended_days"] if r["suspended_days"] is not None else "—", r["reason"]]
          for i, r in enumerate(data["suspended"], start=1)],
-        [0.06, 0.1, 0.2, 0.14, 0.11, 0.11, 0.1, 0.18], wrap=(2, 3, 4, 7),
+        [0.06, 0.1, 0.2, 0.14, 0.11, 0.11, 0.1, 0.18], wrap=(2, 3, 4, 7), nowrap=(1,),
     ))
     story += factor_bulletin_section(data["factors"], number="九")
     story += capacity_story(data["capacity"], as_of=as_of, number="十")
@@ -110,7 +110,7 @@ def capacity_story(section: dict, *, as_of, number: str) -> list:
         ["序号", "项目编号", "项目名称", "所在平台", "达产日期", "计划达产日期", "是否按期"],
         [[i, r["code"], r["name"], r["platform"], short_date(r["actual_date"]), short_date(r["planned_date"]),
           "按期" if r["on_time"] else "逾期达产"] for i, r in enumerate(section["reached"], start=1)],
-        [0.07, 0.12, 0.3, 0.15, 0.12, 0.13, 0.11], wrap=(2, 3),
+        [0.07, 0.12, 0.3, 0.15, 0.12, 0.13, 0.11], wrap=(2, 3), nowrap=(1,),
     ))
     story.append(paragraph("（二）标准地复核未达标、尚未复核的项目", "body"))
     story += compliance_tables({"projects": section["pending"]})

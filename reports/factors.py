@@ -44,7 +44,7 @@ def need_table(items: list[dict], *, overdue: bool):
         [[i, r["project"], r["name"], r["type_label"], f"{amount(r['needed'])}{r['measure']}", amount(r["secured"]),
           amount(r["gap"]), short_date(r["needed_by"]), r["days"] if overdue else -r["days"], r["responsible_unit"] or "—"]
          for i, r in enumerate(items, start=1)],
-        [0.05, 0.1, 0.17, 0.06, 0.155, 0.08, 0.08, 0.105, 0.085, 0.115], wrap=(2, 4, 9),
+        [0.05, 0.1, 0.17, 0.06, 0.155, 0.08, 0.08, 0.105, 0.085, 0.115], wrap=(2, 4, 9), nowrap=(1,),
     )
 
 

@@ -327,12 +327,15 @@ def progress_1330_counts(*, year: int, as_of: datetime.date) -> dict:
     }
 
 
-def progress_1330(*, year: int, as_of: datetime.date, with_rows: bool = True) -> dict:
+def progress_1330(*, year: int, as_of: datetime.date, with_rows: bool = True,
+                  rows_window: slice | None = None) -> dict:
     """The 1330 report (DOMAIN.md sections 5 and 9) for `year` as known on `as_of`.
 
     The keys of section 9 exactly, plus: pace (ahead/behind), cumulative_by_month, by_channel,
     by_platform, landing_rate, task_split, levels["1b"] (the 10亿 breakdowns), thresholds, and
     rows (the projects behind the numbers, for the PDF and Excel tables) unless with_rows is False.
+    With `rows_window` only those rows are turned into JSON (the API's page of them) and
+    rows_count says how many there are in all.
     """
     thresholds = load_thresholds()
     targets = year_targets(year)
@@ -370,7 +373,11 @@ def progress_1330(*, year: int, as_of: datetime.date, with_rows: bool = True) ->
                        for level, values in thresholds.items()},
     }
     if with_rows:
-        report["rows"] = [public_row(row, as_of=as_of) for row in rows]
+        if rows_window is None:
+            report["rows"] = [public_row(row, as_of=as_of) for row in rows]
+        else:
+            report["rows"] = [public_row(row, as_of=as_of) for row in rows[rows_window]]
+            report["rows_count"] = len(rows)
     return report
 
 

@@ -12,11 +12,11 @@ from milestones.factor_selectors import factor_totals
 from milestones.views import type_cards
 from projects import selectors
 from projects.models import ProblemStatus, Project, Role, local_today
+from projects.params import date_param, year_param
 from projects.permissions import role_required
 from projects.views.common import own_scope, scope_switch
 from projects.views.projects import leader_focus
 from web.pages import PDF, XLSX, file_response
-from projects.params import date_param, year_param
 from web.params import BadParameter, id_param
 
 from . import bulletin, factors, pdf, xlsx

@@ -9,7 +9,15 @@ from decimal import Decimal
 from openpyxl import Workbook
 
 from projects.compliance import INDICATORS
-from projects.excel import AMOUNT_FORMAT, INTEGER_FORMAT, PERCENT_FORMAT, row_cells, setup_sheet, text_width
+from projects.excel import (
+    AMOUNT_FORMAT,
+    FORMULA_PREFIXES,
+    INTEGER_FORMAT,
+    PERCENT_FORMAT,
+    cell,
+    setup_sheet,
+    text_width,
+)
 
 from milestones.factor_selectors import report_factors
 
@@ -38,7 +46,24 @@ def add_table(workbook: Workbook, title: str, headers: list[str], rows: list[lis
         row_format = dict(formats or {})
         if row_formats:
             row_format.update(row_formats[index])
-        sheet.append(row_cells(sheet, row, row_format))
+        sheet.append(_row(sheet, row, row_format))
+
+
+def _row(sheet, values: list, number_formats: dict[int, str]) -> list:
+    """row_cells, with a styled cell only where a value needs one (a number format, text that would
+    read as a formula) and the plain value elsewhere: a cell object per value was most of the time of
+    an 88,000-value sheet, and an empty cell is left out rather than written with a format."""
+    return [
+        value if value is None or (index not in number_formats and _plain(value))
+        else cell(sheet, value, number_format=number_formats.get(index))
+        for index, value in enumerate(values)
+    ]
+
+
+def _plain(value) -> bool:
+    if isinstance(value, str):
+        return not value.startswith(FORMULA_PREFIXES)
+    return isinstance(value, (int, float))
 
 
 def to_bytes(workbook: Workbook) -> bytes:

@@ -65,3 +65,24 @@ def test_the_1330_api_queries_do_not_grow_with_projects(center_user):
     with CaptureQueriesContext(connection) as many:
         assert client.get(URL + "&include=rows").status_code == 200
     assert len(few.captured_queries) == len(many.captured_queries)
+
+
+def test_only_the_asked_pages_rows_are_built(center_user, monkeypatch):
+    """Issue 12 part 2: a page of 2 out of 5 builds 2 JSON rows, not 5 and a slice."""
+    from reports import selectors
+
+    built = []
+    original = selectors.public_row
+    monkeypatch.setattr(selectors, "public_row", lambda row, **kw: built.append(row["code"]) or original(row, **kw))
+    counted(5)
+    body = api(center_user).get(URL + "&include=rows&page_size=2&page=3").json()
+    assert [row["code"] for row in body["rows"]] == built == ["K004"]
+    assert body["rows_page"] == {"page": 3, "pages": 3, "page_size": 2, "count": 5}
+    assert "rows_count" not in body
+
+
+@pytest.mark.parametrize("query", ["&page=0", "&page=-1"])
+def test_a_page_below_one_is_a_400_in_chinese(center_user, query):
+    counted(1)
+    response = api(center_user).get(URL + "&include=rows" + query)
+    assert response.status_code == 400 and "页" in str(response.json())

@@ -30,12 +30,6 @@ def _get(url, cookie):
         return exc.code, exc.read().decode()
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="known open bug (issue 8 section 4): a connection dropped while the session middleware saves "
-    "the session after the view can still answer the plain 500 page instead of the 503; the 400 "
-    "(SessionInterrupted) case is fixed.",
-)
 def test_dropped_database_connections_answer_503_and_the_next_requests_recover(live_server):
     if not uses_postgres():
         pytest.skip("pg_terminate_backend is PostgreSQL's")
