@@ -169,6 +169,9 @@ class ImportResult:
     created_units: list[str] = field(default_factory=list)
     created_leaders: list[str] = field(default_factory=list)
     created_platforms: list[str] = field(default_factory=list)
+    # The new projects' names as the sheet gives them: a dry run's confirmation shows them, and
+    # they are in no table until the import is confirmed.
+    new_names: dict[str, str] = field(default_factory=dict)
     # What was skipped or interpreted (title and total rows, the sheet read, hidden or ignored
     # columns, text dates, amounts with a unit), in file order, so the user can check it.
     notes: list[str] = field(default_factory=list)
@@ -942,6 +945,8 @@ def _import_cells(cells, result, *, skipped_rows, factor_sheets, create_missing,
                                       for row in rows for header, text in row.notes)]
         result.notes.extend(text for _, text in sorted(row_notes, key=lambda note: note[0]))
         if result.errors or dry_run:
+            if not result.errors:
+                _count_factor_changes(result, ledger_factors.changed_codes(factors))
             # Units, leaders and platforms made for the check are undone with everything else.
             transaction.set_rollback(True)
             return
@@ -1065,6 +1070,7 @@ def _build(rows, *, existing, refs, today, user, result, progress):
             plan.before.append((project, None))
             plan.before.extend((node, None) for node in nodes.values())
             result.created.append(row.code)
+            result.new_names[row.code] = project.name
         else:
             changed = {name for name, old, new in zip(_UPDATABLE, before, _project_values(project)) if old != new}
             nodes_changed = bool(row_import.stale)

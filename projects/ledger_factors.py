@@ -185,6 +185,25 @@ def write(sheet: FactorSheet | None, *, today, user=None) -> list[str]:
     return changed
 
 
+def changed_codes(sheet: FactorSheet | None) -> list[str]:
+    """The codes whose needs write() would change, without writing: the dry run's summary."""
+    if sheet is None:
+        return []
+    changed = []
+    for code, rows in sheet.rows.items():
+        current = {need.factor_type: need for need in sheet.existing.get(code, [])}
+        if set(current) - {row.factor_type for row in rows} or not all(
+                _as_stated(current.get(row.factor_type), row) for row in rows):
+            changed.append(code)
+    return changed
+
+
+def _as_stated(need, row) -> bool:
+    """Whether a stored need already is what the sheet's row states."""
+    return need is not None and (need.needed, need.needed_by_set, need.secured) == (
+        row.needed, row.needed_by, row.secured)
+
+
 def write_factor_sheet(sheet: FactorSheet, *, projects_by_code: dict, existing_needs: dict, today, user=None) -> list:
     """Replace each listed project's needs with the sheet's rows, inside the import's transaction.
     Returns the codes of the projects whose needs changed."""
@@ -200,8 +219,7 @@ def write_factor_sheet(sheet: FactorSheet, *, projects_by_code: dict, existing_n
             FactorNeed.objects.filter(pk__in=removed).delete()
         for row in rows:
             need = current.get(row.factor_type)
-            if need is not None and (need.needed, need.needed_by_set, need.secured) == (
-                    row.needed, row.needed_by, row.secured):
+            if _as_stated(need, row):
                 continue
             touched = True
             need = factor_services.need_write(project=project, factor_type=row.factor_type, needed=row.needed,

@@ -122,6 +122,28 @@ def test_a_dry_run_writes_no_need():
     assert not FactorNeed.objects.exists()
 
 
+@pytest.mark.parametrize("second_sheet", [
+    [(CODE, "土地", 60, 0, None)],  # a need changed
+    [(CODE, "土地", 50, 10, None)],  # more secured
+    [(CODE, "土地", 50, 0, None), (CODE, "资金", 100, 0, None)],  # a need added
+    [(CODE, "资金", 100, 0, None)],  # the land need replaced
+])
+def test_a_dry_run_counts_a_project_whose_only_change_is_its_needs_as_updated(second_sheet):
+    """The dry run's summary (确认导入) says what the import will do: a 要素保障-only change is an update."""
+    import_ledger(path_or_file=workbook_bytes([base_row()], [(CODE, "土地", 50, 0, None)]))
+    dry = import_ledger(path_or_file=workbook_bytes([base_row()], second_sheet), dry_run=True)
+    assert (dry.updated, dry.unchanged) == ([CODE], [])
+    assert needs() == {(CODE, "land"): (50, 0, None)}
+    real = import_ledger(path_or_file=workbook_bytes([base_row()], second_sheet))
+    assert (real.updated, real.unchanged) == (dry.updated, dry.unchanged)
+
+
+def test_a_dry_run_of_the_same_needs_is_no_change():
+    import_ledger(path_or_file=workbook_bytes([base_row()], [(CODE, "土地", 50, 0, None)]))
+    dry = import_ledger(path_or_file=workbook_bytes([base_row()], [(CODE, "土地", 50, 0, None)]), dry_run=True)
+    assert (dry.updated, dry.unchanged) == ([], [CODE])
+
+
 def test_an_overdue_need_from_the_sheet_opens_its_problem():
     from projects.models import Problem
 
