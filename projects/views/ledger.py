@@ -38,9 +38,10 @@ class ConfirmForm(forms.Form):
 
 
 def changes(result) -> list[dict]:
-    """新增/更新/无变化 per project, with its name once it is in the database (one query)."""
+    """新增/更新/无变化 per project with its name: the stored one, or for a new project the sheet's
+    (one query)."""
     codes = [*result.created, *result.updated, *result.unchanged]
-    names = dict(Project.objects.filter(code__in=codes).values_list("code", "name"))
+    names = {**result.new_names, **dict(Project.objects.filter(code__in=codes).values_list("code", "name"))}
     rows = [{"code": code, "name": names.get(code, ""), "change": "新增"} for code in result.created]
     rows += [{"code": code, "name": names.get(code, ""), "change": "更新"} for code in result.updated]
     rows += [{"code": code, "name": names.get(code, ""), "change": "无变化"} for code in result.unchanged]

@@ -54,6 +54,16 @@ def test_a_passing_check_offers_confirm_with_the_changes_per_project(client, cen
     assert "确认导入" in text and 'name="digest"' in text
 
 
+def test_the_confirmation_names_the_new_projects_from_the_sheet(client, center_user):
+    """A new project is in no table before 确认导入: its name comes from the checked sheet."""
+    response = upload(login(client, center_user), row(**{"项目名称": "嵊州新材料示范项目"}))
+    assert response.status_code == 200, response.context["result"].errors
+    [change] = response.context["changes"]
+    assert (change["code"], change["name"], change["change"]) == ("SZ2026-9001", "嵊州新材料示范项目", "新增")
+    text = response.content.decode()
+    assert "嵊州新材料示范项目" in text and "（新项目）" not in text
+
+
 def test_confirm_imports_the_checked_file_without_a_second_upload(client, center_user):
     checked = upload(login(client, center_user), row())
     digest = checked.context["digest"]
