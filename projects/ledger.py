@@ -8,7 +8,6 @@ cell is bad is anything written, with a handful of bulk queries inside one trans
 """
 
 import contextlib
-import copy
 import datetime
 import difflib
 import gc

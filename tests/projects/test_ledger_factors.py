@@ -10,7 +10,6 @@ import openpyxl
 import pytest
 import time_machine
 
-from milestones import factor_services
 from milestones.models import FactorNeed, FactorSecured
 from projects.ledger import HEADERS, export_ledger, import_ledger
 from projects.ledger_factors import HEADERS as FACTOR_HEADERS
