@@ -13,7 +13,7 @@ from projects import selectors
 from projects.forms import FactorNeededByForm, FactorNeedForm, FactorSecuredForm
 from projects.models import Problem, ProblemStatus, Role, Unit, local_today
 from projects.permissions import role_required
-from projects.views.projects import _mark_problems
+from projects.views.projects import mark_problems
 from web.pages import paginate, query_without_page, redirect_back
 
 from . import factor_services
@@ -178,7 +178,7 @@ def my_nodes(request):
             groups.append({"kind": node.urgency, "title": URGENCY[node.urgency], "total": counts.get(node.urgency, 0),
                            "nodes": []})
         groups[-1]["nodes"].append(node)
-    problems = _mark_problems(
+    problems = mark_problems(
         list(Problem.objects.filter(assigned_unit=unit).exclude(status=ProblemStatus.RESOLVED)
              .select_related("project").order_by("reply_by")[:50]),
         request.user, as_of,

@@ -1,4 +1,7 @@
-"""Bulk writes for the ledger import (issue 12 part 4). On PostgreSQL: rows are COPYed, with their
+"""Bulk work: the ledger import's writes (issue 12 part 4), and `cycle_collector_paused` for any
+building of many objects at once (the import, report_compliance).
+
+The writes: On PostgreSQL: rows are COPYed, with their
 ids taken from the table's sequence first, and updates are one UPDATE … FROM (VALUES …) per batch.
 Django's bulk_create (INSERT … SELECT FROM UNNEST of one array per column) and bulk_update (a CASE
 WHEN per field) spent most of a 10,000-row import building and quoting those arrays and cases.
@@ -9,6 +12,8 @@ them on save: auto_now fields are stamped, JSON is encoded. Nothing here checks 
 callers have (projects.validation), and the table's constraints still do.
 """
 
+import contextlib
+import gc
 import json
 import operator
 
@@ -152,3 +157,18 @@ def _next_ids(table, column, count) -> list[int]:
 
 def _encode(field, value):
     return None if value is None else json.dumps(value, cls=field.encoder)
+
+
+@contextlib.contextmanager
+def cycle_collector_paused():
+    """Python's cycle collector off while many objects are made: an import holds ~170,000 model
+    instances per 10,000 rows, report_compliance 130,000 dicts at 100,000 projects, and the collector
+    rescanned them again and again (a fifth of an import, a quarter of the report's Python time).
+    They hold no reference cycles, so reference counting frees them; the collector resumes after."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()

@@ -7,10 +7,8 @@ cell is bad is anything written, with a handful of bulk queries inside one trans
 10,000-row ledger imports in seconds (bench/import_ledger.py).
 """
 
-import contextlib
 import datetime
 import difflib
-import gc
 import itertools
 import logging
 import re
@@ -857,23 +855,9 @@ def import_ledger(*, path_or_file, create_missing=False, dry_run=False, user=Non
                   progress=False) -> ImportResult:
     """Import a ledger workbook (section 9): all or nothing; `result.errors` holds one
     `第N行 <表头>: <原因>` line per bad cell and, when there is any, nothing was written."""
-    with _no_cycle_collection():
+    with bulk.cycle_collector_paused():
         return _import_ledger(path_or_file=path_or_file, create_missing=create_missing, dry_run=dry_run, user=user,
                               today=today, progress=progress)
-
-
-@contextlib.contextmanager
-def _no_cycle_collection():
-    """An import holds ~170,000 model instances per 10,000 rows while it makes more: Python's cycle
-    collector then rescans them again and again (a fifth of a 10,000-row import, bench/import_ledger.py).
-    What the import drops is freed by reference counting; the collector runs again when it is done."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _import_ledger(*, path_or_file, create_missing, dry_run, user, today, progress):

@@ -7,7 +7,7 @@ say the object exists).
 """
 
 from django.core.exceptions import ObjectDoesNotExist
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 
 from .models import (
     Leader,
@@ -365,3 +365,19 @@ def can_secure_need(user, need) -> bool:
     return user_role(user) == Role.UNIT and need.responsible_unit_id is not None and (
         need.responsible_unit_id == user.profile.unit_id
     )
+
+
+def leader_focus(user, *, as_of) -> dict:
+    """What needs a leader first (issue 9): their red and yellow contact projects, most overdue
+    first, and the problems waiting for their 批示."""
+    from milestones.selectors import annotate_light
+
+    flagged = (
+        annotate_light(contact_projects(user).select_related("responsible_unit"), as_of=as_of)
+        .filter(light__in=("red", "yellow"))
+        .order_by(F("max_overdue_days").desc(nulls_last=True), "code")
+    )
+    awaiting = with_thread(
+        awaiting_instruction(user).select_related("project", "assigned_unit").order_by("reply_by", "pk")
+    )
+    return {"flagged": list(flagged), "awaiting": list(awaiting)}

@@ -290,6 +290,22 @@ def month_bounds(month_key: str) -> tuple[datetime.date, datetime.date]:
     return datetime.date(year, month, 1), datetime.date(year, month, calendar.monthrange(year, month)[1])
 
 
+def headline(*, year: int, as_of: datetime.date, targets: dict, counts: dict) -> dict:
+    """The first keys of section 9's 1330 JSON, the same in the full report and the counts alone."""
+    return {
+        "year": year,
+        "as_of": as_of.isoformat(),
+        "time_progress": round(time_progress(year=year, as_of=as_of), 4),
+        "targets": targets,
+        "counts": counts,
+        "completion": {level: ratio(counts[level], targets[level]) for level in counts},
+    }
+
+
+def paces(*, year: int, as_of: datetime.date, targets: dict, counts: dict) -> dict:
+    return {level: pace(count=counts[level], target=targets[level], year=year, as_of=as_of) for level in counts}
+
+
 def progress_1330_counts(*, year: int, as_of: datetime.date) -> dict:
     """The 1330 figures a page shows beside other things (the dashboard), without the rows behind
     them (issue 12): year, as_of, time_progress, targets, counts, completion, pace, by_month and
@@ -313,14 +329,8 @@ def progress_1330_counts(*, year: int, as_of: datetime.date) -> dict:
     counts = {level: totals[f"count_{level}"] for level in q_levels}
     by_month = {month: totals[f"month_{month}"] for month in months}
     return {
-        "year": year,
-        "as_of": as_of.isoformat(),
-        "time_progress": round(time_progress(year=year, as_of=as_of), 4),
-        "targets": targets,
-        "counts": counts,
-        "completion": {level: ratio(counts[level], targets[level]) for level in counts},
-        "pace": {level: pace(count=counts[level], target=targets[level], year=year, as_of=as_of)
-                 for level in counts},
+        **headline(year=year, as_of=as_of, targets=targets, counts=counts),
+        "pace": paces(year=year, as_of=as_of, targets=targets, counts=counts),
         "by_month": by_month,
         "cumulative_by_month": cumulative(by_month),
         "projects_1b": sorted(Project.objects.filter(q_levels["1b"]).values_list("code", flat=True)),
@@ -349,20 +359,14 @@ def progress_1330(*, year: int, as_of: datetime.date, with_rows: bool = True,
     platforms = list(Platform.objects.order_by("name").values_list("name", flat=True))
     platform_targets = PlatformTarget.objects.filter(year=year).select_related("platform")
     report = {
-        "year": year,
-        "as_of": as_of.isoformat(),
-        "time_progress": round(time_progress(year=year, as_of=as_of), 4),
-        "targets": targets,
-        "counts": counts,
-        "completion": {level: ratio(counts[level], targets[level]) for level in counts},
+        **headline(year=year, as_of=as_of, targets=targets, counts=counts),
         "projects": {level: [r["code"] for r in level_rows] for level, level_rows in by_level.items()},
         "by_month": main["by_month"],
         "by_cluster": main["by_cluster"],
         "by_source": main["by_source"],
         "node_reached": main["node_reached"],
         # --- beyond the contract of section 9 ---
-        "pace": {level: pace(count=counts[level], target=targets[level], year=year, as_of=as_of)
-                 for level in counts},
+        "pace": paces(year=year, as_of=as_of, targets=targets, counts=counts),
         "cumulative_by_month": main["cumulative_by_month"],
         "by_channel": main["by_channel"],
         "by_platform": tally(by_level["100m"], "platform_name", platforms),

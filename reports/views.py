@@ -15,7 +15,6 @@ from projects.models import ProblemStatus, Project, Role, local_today
 from projects.params import date_param, year_param
 from projects.permissions import role_required
 from projects.views.common import own_scope, scope_switch
-from projects.views.projects import leader_focus
 from web.pages import PDF, XLSX, file_response
 from web.params import BadParameter, id_param
 
@@ -98,7 +97,7 @@ def dashboard(request):
     if own:
         context["open_problems"] = selectors.own_problems(user).exclude(status=ProblemStatus.RESOLVED).count()
     if selectors.user_role(user) == Role.LEADER:
-        context["focus"] = leader_focus(user, as_of=as_of)
+        context["focus"] = selectors.leader_focus(user, as_of=as_of)
     context["factor_cards"] = factor_cards(user)
     return render(request, "reports/dashboard.html", context)
 

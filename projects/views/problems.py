@@ -15,7 +15,7 @@ from ..models import ProblemStatus, local_today, problem_reply_overdue_q
 from ..permissions import role_required
 from ..services import problem_assign, problem_instruct, problem_raise, problem_reply, problem_resolve
 from .common import own_scope, scope_switch
-from .projects import _mark_problems, _problem_permissions, _scoped_project
+from .projects import _problem_permissions, _scoped_project, mark_problems
 
 STATUS_FILTERS = {"active": "未解决", "overdue": "逾期未答复", "open": "待答复", "replied": "已答复",
                   "resolved": "已解决", "all": "全部"}
@@ -45,7 +45,7 @@ def problem_list(request):
         )
     ).order_by("late", "reply_by", "-id")
     page = paginate(request, problems)
-    _mark_problems(page, user, as_of)
+    mark_problems(page, user, as_of)
     return render(request, "projects/problems.html", {
         "page": page, "shown": shown, "filters": STATUS_FILTERS, "as_of": as_of,
         "query": query_without_page(request), "perm": _problem_permissions(user),

@@ -4,7 +4,7 @@ from collections import defaultdict
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import Count, F, Q
+from django.db.models import Count, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
@@ -121,7 +121,7 @@ def _detail_context(request, project, as_of, *, open_form=None, revert_form=None
     problems = selectors.with_thread(
         project.problems.select_related("assigned_unit", "raised_by").order_by("status", "-raised_on", "-id")
     )
-    _mark_problems(problems, user, as_of)
+    mark_problems(problems, user, as_of)
     history = list(project.history.select_related("by", "reverted_by").order_by("-id"))
     revertible = last_revertible(history, project.status)
     return {
@@ -168,7 +168,7 @@ def _problem_permissions(user):
     }
 
 
-def _mark_problems(problems, user, as_of):
+def mark_problems(problems, user, as_of):
     """What _problem.html shows per problem: its reply overdue (section 7) and whether this user
     may reply (selectors.can_reply_problem, the rule the reply action itself checks)."""
     for problem in problems:
@@ -350,28 +350,12 @@ def project_edit(request, code):
     return render(request, "projects/form.html", context, status=status)
 
 
-def leader_focus(user, *, as_of) -> dict:
-    """What needs a leader first (issue 9): their red and yellow contact projects, most overdue
-    first, and the problems waiting for their 批示."""
-    flagged = (
-        node_selectors.annotate_light(
-            selectors.contact_projects(user).select_related("responsible_unit"), as_of=as_of
-        )
-        .filter(light__in=("red", "yellow"))
-        .order_by(F("max_overdue_days").desc(nulls_last=True), "code")
-    )
-    awaiting = selectors.with_thread(
-        selectors.awaiting_instruction(user).select_related("project", "assigned_unit").order_by("reply_by", "pk")
-    )
-    return {"flagged": list(flagged), "awaiting": list(awaiting)}
-
-
 @role_required(lambda user: selectors.user_leader(user) is not None)
 def my_contacts(request):
     """A leader's contact projects in the order they need the leader (issue 9): red and yellow
     projects with their late nodes, the problems waiting for their 批示, then the rest."""
     as_of = local_today()
-    focus = leader_focus(request.user, as_of=as_of)
+    focus = selectors.leader_focus(request.user, as_of=as_of)
     flagged_ids = {p.pk for p in focus["flagged"]}
     late_nodes = defaultdict(list)
     for node in (node_selectors.overdue_nodes(as_of=as_of)
@@ -391,8 +375,8 @@ def my_contacts(request):
         .select_related("project", "assigned_unit")
         .order_by("reply_by")
     )
-    _mark_problems(focus["awaiting"], request.user, as_of)
-    _mark_problems(instructed, request.user, as_of)
+    mark_problems(focus["awaiting"], request.user, as_of)
+    mark_problems(instructed, request.user, as_of)
     leader = selectors.user_leader(request.user)
     return render(request, "projects/my_contacts.html", {
         "flagged": focus["flagged"], "awaiting": focus["awaiting"], "others": others.order_by("-signing_date", "code"),
