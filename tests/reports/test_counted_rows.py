@@ -10,7 +10,7 @@ import pytest
 
 from milestones.models import Node
 from projects.levels import load_thresholds
-from projects.models import Currency, Status
+from projects.models import Currency, Status, Threshold
 from reports.selectors import (
     LATER_NODES,
     counted_rows,
@@ -97,3 +97,15 @@ def test_the_counts_group_every_month_and_list_the_10yi_codes_in_code_order():
     assert counts["projects_1b"] == ["B11", "B12"]
     # Before the year: nothing, and no month.
     assert progress_1330_counts(year=2026, as_of=D(2025, 12, 31))["by_month"] == {}
+
+
+@pytest.mark.parametrize("level", ["1b", "100m"])
+def test_the_counts_of_a_level_without_thresholds_are_the_full_reports(level):
+    """Section 5: thresholds are data; a level left without any counts nothing, in both selectors."""
+    ProjectFactory(code="X1", signing_date=D(2026, 2, 1), total_investment=Decimal(20000))
+    ProjectFactory(code="X2", signing_date=D(2026, 3, 1), total_investment=Decimal(200000))
+    Threshold.objects.filter(level=level).delete()
+    full, counts = progress_1330(year=2026, as_of=D(2026, 6, 30)), progress_1330_counts(year=2026, as_of=D(2026, 6, 30))
+    assert counts["counts"] == full["counts"] == ({"100m": 2, "1b": 0} if level == "1b" else {"100m": 0, "1b": 1})
+    assert counts["by_month"] == full["by_month"]
+    assert counts["projects_1b"] == full["projects"]["1b"]
