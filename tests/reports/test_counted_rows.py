@@ -10,9 +10,11 @@ import pytest
 
 from milestones.models import Node
 from projects.levels import load_thresholds
-from projects.models import Currency, Status, Threshold
+from projects.models import Currency, Project, Status, Threshold
 from reports.selectors import (
     LATER_NODES,
+    counted_levels_q,
+    counted_q,
     counted_rows,
     parse_actual_dates,
     progress_1330,
@@ -109,3 +111,18 @@ def test_the_counts_of_a_level_without_thresholds_are_the_full_reports(level):
     assert counts["counts"] == full["counts"] == ({"100m": 2, "1b": 0} if level == "1b" else {"100m": 0, "1b": 1})
     assert counts["by_month"] == full["by_month"]
     assert counts["projects_1b"] == full["projects"]["1b"]
+
+
+@pytest.mark.parametrize("seed", [5, 6])
+def test_the_shared_part_and_a_levels_test_select_what_counted_q_selects(seed):
+    """counted_levels_q splits counted_q: the shared part and the level's own test pick the same projects."""
+    random_histories(random.Random(seed), 30)
+    ProjectFactory(code="T1", signing_date=D(2026, 3, 1), total_investment=Decimal(300000), status=Status.TERMINATED)
+    ProjectFactory(code="M1", signing_date=D(2026, 3, 1), total_investment=Decimal(300000), is_manufacturing=False)
+    thresholds = load_thresholds()
+    for as_of in (D(2026, 4, 1), D(2026, 12, 31), D(2025, 12, 31)):
+        shared, tests = counted_levels_q(year=2026, as_of=as_of, thresholds=thresholds)
+        for level, test in tests.items():
+            expected = Project.objects.filter(counted_q(year=2026, as_of=as_of, level_thresholds=thresholds[level]))
+            assert set(Project.objects.filter(shared & test).values_list("code", flat=True)) == set(
+                expected.values_list("code", flat=True)), (as_of, level)
