@@ -12,6 +12,7 @@ import json
 import math
 from collections import Counter
 from decimal import Decimal
+from operator import itemgetter
 
 from django.db.models import (
     Aggregate,
@@ -283,8 +284,8 @@ def tally(rows: list[dict], field: str, keys: list[str]) -> dict[str, int]:
     """Counts by a field's value: every key of `keys` (zeros included), plus 未填写 when some rows
     have no value, plus any value not in `keys` (kept rather than hidden, in the order first met)."""
     result = dict.fromkeys(keys, 0)
-    for value, count in Counter(row[field] or UNSET for row in rows).items():
-        result[value] = result.get(value, 0) + count
+    for value, count in Counter(map(itemgetter(field), rows)).items():
+        result[value or UNSET] = result.get(value or UNSET, 0) + count
     return result
 
 
@@ -297,12 +298,12 @@ def cumulative(by_month: dict[str, int]) -> dict[str, int]:
     return result
 
 
-def level_figures(rows: list[dict], *, as_of: datetime.date, months: list[str]) -> dict:
-    """The breakdowns of one level's counted projects."""
+def level_figures(rows: list[dict], *, months: list[str], reached_by_code: dict[str, int]) -> dict:
+    """The breakdowns of one level's counted projects; `reached_by_code`: each project's
+    steps_reached by the as-of date (worked out once for both levels)."""
     by_signing_month = Counter((row["signing_date"].year, row["signing_date"].month) for row in rows)
     by_month = {month: by_signing_month.get((int(month[:4]), int(month[5:])), 0) for month in months}
-    reached = Counter(steps_reached(signing_date=row["signing_date"], actual_dates=row["actual_dates"], by=as_of)
-                      for row in rows)
+    reached = Counter(reached_by_code[row["code"]] for row in rows)
     # A project that reached step n has passed every step before it.
     node_reached = {key: sum(count for steps, count in reached.items() if steps > index)
                     for index, (key, _) in enumerate(STEPS)}
@@ -450,7 +451,9 @@ def progress_1330(*, year: int, as_of: datetime.date, with_rows: bool = True,
     by_level = {"100m": [r for r in rows if r["is_100m"]], "1b": [r for r in rows if r["is_1b"]]}
     counts = {level: len(level_rows) for level, level_rows in by_level.items()}
     months = months_until(year=year, as_of=as_of)
-    figures = {level: level_figures(level_rows, as_of=as_of, months=months)
+    reached_by_code = {row["code"]: steps_reached(signing_date=row["signing_date"], actual_dates=row["actual_dates"],
+                                                  by=as_of) for row in rows}
+    figures = {level: level_figures(level_rows, months=months, reached_by_code=reached_by_code)
                for level, level_rows in by_level.items()}
     main = figures["100m"]
     platforms = list(Platform.objects.order_by("name").values_list("name", flat=True))
