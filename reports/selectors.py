@@ -339,10 +339,7 @@ def landing_rates(rows: list[dict], *, year: int, as_of: datetime.date) -> dict:
 def task_split(rows_by_level: dict, *, platform_targets) -> list[dict]:
     """Section 5 (任务分解): each platform with a target share — its counts, completion and rank
     (by ≥1亿 completion; equal completions share a rank, platforms without a ≥1亿 share rank last)."""
-    counts = {level: {} for level in rows_by_level}
-    for level, rows in rows_by_level.items():
-        for row in rows:
-            counts[level][row["platform_id"]] = counts[level].get(row["platform_id"], 0) + 1
+    counts = {level: Counter(map(itemgetter("platform_id"), rows)) for level, rows in rows_by_level.items()}
     items = []
     for target in platform_targets:
         targets = {"100m": target.target_100m, "1b": target.target_1b}
