@@ -8,6 +8,7 @@ class ProjectsConfig(AppConfig):
     def ready(self):
         from audit.registry import audit
 
+        from .cache import watch
         from .models import Instruction, Problem, ProblemReply, ProgressNote, Project
 
         # next_due is derived from the nodes (their own changes are audited), kept by milestones.services.
@@ -16,3 +17,4 @@ class ProjectsConfig(AppConfig):
         audit(ProblemReply, exclude=["at"])
         audit(Instruction, exclude=["at"])
         audit(ProgressNote, exclude=["at"])
+        watch(self)

@@ -36,6 +36,7 @@ from .validation import (
 )
 
 from . import compliance
+from .cache import VersionedQuerySet
 
 
 # --- Reference data ----------------------------------------------------------------------------
@@ -79,6 +80,8 @@ class GroupRobot(models.Model):
         "自定义关键词", max_length=32, blank=True,
         help_text="机器人安全设置为「自定义关键词」时填写其中一个；每条消息都会带上它",
     )
+
+    objects = VersionedQuerySet.as_manager()
 
     class Meta:
         abstract = True
@@ -146,6 +149,8 @@ class Platform(models.Model):
         on_delete=models.SET_NULL,
         help_text="开工节点可由平台负责（见节点规则）",
     )
+
+    objects = VersionedQuerySet.as_manager()
 
     class Meta:
         verbose_name = verbose_name_plural = "所在平台"
@@ -385,6 +390,8 @@ class Project(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
         settings.AUTH_USER_MODEL, verbose_name="录入人", null=True, blank=True, on_delete=models.SET_NULL,
         related_name="+",
     )
+
+    objects = VersionedQuerySet.as_manager()
 
     class Meta:
         verbose_name = verbose_name_plural = "项目"
@@ -661,6 +668,8 @@ class ProgressNote(models.Model):
     )
     at = models.DateTimeField("时间", auto_now_add=True)
 
+    objects = VersionedQuerySet.as_manager()
+
     class Meta:
         verbose_name = verbose_name_plural = "项目进展"
         ordering = ["-at"]
@@ -718,6 +727,8 @@ class Problem(models.Model):
     resolution = models.TextField("解决情况", blank=True, validators=text_validators)
     resolved_on = models.DateField("解决日期", null=True, blank=True, validators=date_validators)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = VersionedQuerySet.as_manager()
 
     class Meta:
         verbose_name = verbose_name_plural = "问题协调"
@@ -821,6 +832,8 @@ class Threshold(models.Model):
         "总投资下限（万）", max_digits=18, decimal_places=4, validators=[MinValueValidator(0)],
         help_text="总投资大于或等于该值即计入（单位：万元或万美元，按项目币种）",
     )
+
+    objects = VersionedQuerySet.as_manager()
 
     class Meta:
         # Created by reports' first migration; moved here with its table (issue 9 section 7).
