@@ -8,13 +8,16 @@ import datetime
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.validators import MinValueValidator
 from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django_fsm import GET_STATE, ConcurrentTransitionMixin, FSMField, FSMModelMixin, transition
 
 from audit.evidence import AppendOnlyModel, AppendOnlyQuerySet
+
+from . import compliance
+from .cache import VersionedQuerySet
 from .validation import (
     AMOUNT_MAX,
     CODE_MAX_LENGTH,
@@ -34,10 +37,6 @@ from .validation import (
     text_ok,
     text_validators,
 )
-
-from . import compliance
-from .cache import VersionedQuerySet
-
 
 # --- Reference data ----------------------------------------------------------------------------
 
@@ -349,7 +348,8 @@ class Project(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
     needs_new_land = models.BooleanField("是否需新供地", default=True)
     land_area = models.DecimalField("用地面积（亩）", max_digits=12, decimal_places=2, null=True, blank=True,
                                     validators=land_area_validators)
-    signing_date = models.DateField("签约日期", null=True, blank=True, db_index=True, validators=date_validators)
+    # Indexed with the code as the list's order (Meta.indexes), which serves date ranges as well.
+    signing_date = models.DateField("签约日期", null=True, blank=True, validators=date_validators)
     stats_code = models.CharField("统计库项目代码", max_length=64, blank=True, validators=line_validators)
     remark = models.TextField("备注", blank=True, validators=text_validators)
 
@@ -396,7 +396,11 @@ class Project(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
     class Meta:
         verbose_name = verbose_name_plural = "项目"
         ordering = ["-signing_date", "code"]
-        indexes = [models.Index(fields=["next_due"], name="project_next_due")]
+        indexes = [
+            models.Index(fields=["next_due"], name="project_next_due"),
+            # The 台账's and the API's order: a page is an index range, without sorting 100,000 rows.
+            models.Index(fields=["-signing_date", "code"], name="project_list_order"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(total_investment__isnull=True) | Q(total_investment__gt=0),

@@ -129,3 +129,16 @@ def test_without_a_cache_the_aggregates_are_computed_and_writes_still_succeed(ca
     Project.objects.filter(code="C1").update(name="改名")  # sets a new version: must not fail the write
     assert counted() == 1
     assert "cache unavailable" in caplog.text
+
+
+def test_a_far_page_read_by_its_ids_first_is_the_same_page(monkeypatch):
+    """The deferred join (ids first, then the rows) gives each page exactly what slicing gives."""
+    for i in range(7):
+        ProjectFactory(code=f"C{i}", signing_date=datetime.date(2026, 1, 1 + i % 3))
+    monkeypatch.setattr(CachedCountPaginator, "DEFERRED_FROM", 1)
+    listed = Project.objects.order_by("-signing_date", "code")
+    plain = [p.code for p in listed]
+    for per_page, orphans in [(2, 0), (3, 1), (5, 2)]:
+        paginator = CachedCountPaginator(listed, per_page, orphans=orphans)
+        pages = [[p.code for p in paginator.page(n)] for n in paginator.page_range]
+        assert sum(pages, []) == plain, (per_page, orphans)
