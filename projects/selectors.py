@@ -104,6 +104,15 @@ def _in_unit_scope(name: str, parts: list, unit_id: int, node_project_ids: Query
     return Q(pk__any_of=ids) if len(ids) <= UNIT_SCOPE_LIST_MAX else Q(pk__in=union)
 
 
+def scope_key(user, *, own: bool = False) -> str:
+    """What the user's scopes (visible_projects, own_projects, visible_nodes, visible_problems,
+    visible_factor_needs) depend on besides the data and the date: the role and the unit. For cache
+    keys (projects.cache), where compiling the scope's query to key it cost milliseconds a count."""
+    role = user_role(user)
+    unit_id = user.profile.unit_id if role == Role.UNIT else None
+    return f"{role}:{unit_id or ''}" + (":own" if own and opens_on_own_scope(user) else "")
+
+
 def opens_on_own_scope(user) -> bool:
     """Issue 9: a unit's pages open on its own work; the whole of its visible scope is one switch away."""
     return user_role(user) == Role.UNIT and user.profile.unit_id is not None
@@ -396,7 +405,7 @@ def leader_focus(user, *, as_of, limit: int | None = None) -> dict:
     a province's leader can have thousands); without, all of them (我的联系项目)."""
     from milestones.selectors import annotate_light, light_q, most_overdue_first
 
-    from .cache import cached_count
+    from .cache import cached
 
     late = contact_projects(user).filter(light_q("red", as_of=as_of) | light_q("yellow", as_of=as_of))
     flagged = annotate_light(late.select_related("responsible_unit"), as_of=as_of).order_by(
@@ -409,5 +418,8 @@ def leader_focus(user, *, as_of, limit: int | None = None) -> dict:
         flagged, awaiting = list(flagged), list(awaiting)
         return {"flagged": flagged, "awaiting": awaiting, "flagged_total": len(flagged),
                 "awaiting_total": len(awaiting)}
+    leader = user_leader(user)
+    key = [as_of, leader.pk if leader else None]
     return {"flagged": list(flagged[:limit]), "awaiting": list(awaiting[:limit]),
-            "flagged_total": cached_count(late), "awaiting_total": cached_count(awaiting_instruction(user))}
+            "flagged_total": cached("leader-late", key, late.count),
+            "awaiting_total": cached("leader-awaiting", key, awaiting_instruction(user).count)}

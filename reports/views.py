@@ -11,7 +11,7 @@ from milestones import selectors as node_selectors
 from milestones.factor_selectors import factor_totals
 from milestones.views import type_cards
 from projects import selectors
-from projects.cache import cached, cached_count, query_key
+from projects.cache import cached
 from projects.models import ProblemStatus, Project, Role, local_today
 from projects.params import date_param, year_param
 from projects.permissions import role_required
@@ -79,14 +79,14 @@ def dashboard(request):
         overdue, due_soon = selectors.visible_nodes(user, overdue), selectors.visible_nodes(user, due_soon)
     related = ("project", "responsible_unit")
     # The counts read whole tables at a province's size; they are cached until the data change
-    # (projects.cache), keyed by the as-of date and the scope's query.
+    # (projects.cache), keyed by the as-of date and what the user's scope depends on.
+    scope = selectors.scope_key(user, own=own)
     context = {
         "as_of": as_of,
         "time_progress_pct": round(time_progress(year=as_of.year, as_of=as_of) * 100, 1),
-        "lights": cached("lights", [as_of, query_key(visible)],
-                         lambda: node_selectors.light_counts(as_of=as_of, projects=visible)),
+        "lights": cached("lights", [as_of, scope], lambda: node_selectors.light_counts(as_of=as_of, projects=visible)),
         "overdue": overdue.select_related(*related)[:10],
-        "overdue_total": cached_count(overdue),
+        "overdue_total": cached("overdue-total", [as_of, scope], overdue.count),
         "due_soon": due_soon.select_related(*related)[:10],
         "can_create": selectors.can_edit(user),
         "new_signings": visible.filter(signing_date__isnull=False)
@@ -99,7 +99,8 @@ def dashboard(request):
     if selectors.can_see_reports(user):
         context.update(cached("dashboard-1330", [as_of], lambda: progress_context(as_of)))
     if own:
-        context["open_problems"] = cached_count(selectors.own_problems(user).exclude(status=ProblemStatus.RESOLVED))
+        context["open_problems"] = cached("open-problems", [scope], selectors.own_problems(user)
+                                         .exclude(status=ProblemStatus.RESOLVED).count)
     if selectors.user_role(user) == Role.LEADER:
         context["focus"] = selectors.leader_focus(user, as_of=as_of, limit=FOCUS_SHOWN)
     context["factor_cards"] = factor_cards(user)
@@ -130,7 +131,7 @@ def progress_context(as_of) -> dict:
 def factor_cards(user) -> list[dict]:
     """Section 11: per type, the total needed and secured over the active projects in the user's scope."""
     needs = selectors.visible_factor_needs(user)
-    return cached("factor-cards", [query_key(needs)], lambda: type_cards(factor_totals(needs=needs)))
+    return cached("factor-cards", [selectors.scope_key(user)], lambda: type_cards(factor_totals(needs=needs)))
 
 
 def _as_of(request):
