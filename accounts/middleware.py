@@ -4,6 +4,8 @@ import time
 
 from django.conf import settings
 from django.contrib.auth import SESSION_KEY
+from django.contrib.auth.signals import user_logged_in
+from django.dispatch import receiver
 
 REFRESHED_AT = "_refreshed_at"
 
@@ -23,3 +25,10 @@ def refresh_session(get_response):
         return response
 
     return middleware
+
+
+@receiver(user_logged_in)
+def note_login_as_refresh(sender, request, user, **kwargs):
+    """A login writes the session with a full expiry: the requests of the next minute need not."""
+    if request is not None and hasattr(request, "session"):
+        request.session[REFRESHED_AT] = int(time.time())

@@ -61,11 +61,19 @@ def data_version() -> str | None:
     return _safely(read)
 
 
+def new_version() -> None:
+    _safely(lambda: cache.set(VERSION_KEY, _new_version(), None))
+
+
 def data_changed(**_signal_kwargs) -> None:
     """Call after (or at) any write to the project data; the signal receivers below do it for saves
     and deletes, `VersionedQuerySet` for bulk writes, `projects.bulk` for COPY."""
-    _safely(lambda: cache.set(VERSION_KEY, _new_version(), None))
-    transaction.on_commit(lambda: _safely(lambda: cache.set(VERSION_KEY, _new_version(), None)))
+    new_version()
+    connection = transaction.get_connection()
+    # Once per transaction is enough after the commit. A callback of a savepoint rolled back is
+    # dropped from the list, and the next write registers it again.
+    if not any(callback is new_version for _savepoints, callback, _robust in connection.run_on_commit):
+        transaction.on_commit(new_version)
 
 
 def query_key(queryset: models.QuerySet) -> str:

@@ -58,6 +58,8 @@ def test_activity_moves_the_expiry_at_most_once_a_minute(center_user):
             session = Session.objects.get()
         return sum("django_session" in q["sql"] and q["sql"].startswith(("UPDATE", "INSERT")) for q in queries), session
 
+    written, session = writes_at(0.5)
+    assert written == 0 and session.expire_date == start + datetime.timedelta(minutes=30)  # the login wrote it
     written, session = writes_at(1)
     assert written == 1 and session.expire_date == start + datetime.timedelta(minutes=31)
     assert writes_at(1.5)[0] == 0  # half a minute later: the expiry stays
