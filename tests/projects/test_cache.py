@@ -142,3 +142,19 @@ def test_a_far_page_read_by_its_ids_first_is_the_same_page(monkeypatch):
         paginator = CachedCountPaginator(listed, per_page, orphans=orphans)
         pages = [[p.code for p in paginator.page(n)] for n in paginator.page_range]
         assert sum(pages, []) == plain, (per_page, orphans)
+
+
+def test_a_migration_or_a_restore_retires_the_cached_aggregates():
+    from django.db.models.signals import post_migrate
+
+    from config.backup import restore, restored
+
+    from django.apps import apps
+
+    reports = apps.get_app_config("reports")
+    for send in (lambda: post_migrate.send(sender=reports, app_config=reports, verbosity=0, interactive=False,
+                                           using="default", apps=apps, plan=[]),
+                 lambda: restored.send(sender=restore)):
+        before = data_version()
+        send()
+        assert data_version() != before
