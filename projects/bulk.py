@@ -21,6 +21,8 @@ from django.db import connection
 from django.db.models import JSONField
 from django.utils import timezone
 
+from . import cache
+
 
 def insert(model, objects, *, ids=True, batch_size=1000) -> None:
     """Insert model instances, or rows as {attname: value} dicts (missing columns take the field's
@@ -28,6 +30,7 @@ def insert(model, objects, *, ids=True, batch_size=1000) -> None:
     with `ids=False` (rows nothing refers to) the table numbers them and they are left unsaved."""
     if not objects:
         return
+    cache.written(model)  # COPY sends no signal
     as_rows = isinstance(objects[0], dict)
     if connection.vendor != "postgresql":
         instances = [model(**row) for row in objects] if as_rows else objects
@@ -125,6 +128,7 @@ def update(model, objects, field_names, *, batch_size=1000) -> None:
     one UPDATE … FROM it (Django's CASE WHEN per field spent seconds on 10,000 rows)."""
     if not objects:
         return
+    cache.written(model)
     if connection.vendor != "postgresql":
         model.objects.bulk_update(objects, field_names, batch_size=batch_size)
         return
