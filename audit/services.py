@@ -44,21 +44,21 @@ def audit_rows(records, *, at=None) -> list[dict]:
     context = current()
     common = {"actor_id": getattr(context.actor, "pk", None), "channel": context.channel,
               "remote_addr": context.remote_addr, "timestamp": at or timezone.now()}
-    content_types, rows = {}, []
+    content_types, rows = {}, []  # content_types: model -> its content type's id, or None if not audited
     for action, old, new in records:
         instance = new if new is not None else old
         model = type(instance)
-        if not auditlog.contains(model):
+        if model not in content_types:
+            content_types[model] = ContentType.objects.get_for_model(model).pk if auditlog.contains(model) else None
+        if content_types[model] is None:
             continue
         changes = _diff(model, old, new)
         if not changes:
             continue
-        if model not in content_types:
-            content_types[model] = ContentType.objects.get_for_model(model).pk
+        pk = instance.pk
         rows.append({
-            **common, "content_type_id": content_types[model], "object_pk": str(instance.pk),
-            "object_id": instance.pk, "object_repr": str(instance), "action": action, "changes": changes,
-            "project_id": project_id_of(instance),
+            **common, "content_type_id": content_types[model], "object_pk": str(pk), "object_id": pk,
+            "object_repr": str(instance), "action": action, "changes": changes, "project_id": project_id_of(instance),
         })
     return rows
 

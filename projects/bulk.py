@@ -51,8 +51,11 @@ def insert(model, objects, *, ids=True, batch_size=1000, writer=None) -> None:
         rows = [(pk_value, *values_of(row)) for row, pk_value in zip(objects, numbered, strict=True)]
     elif ids:
         number(model, [obj for obj in objects if obj.pk is None])
+        _take_related_ids(model, objects)
         rows = [(obj.pk, *values_of(obj)) for obj in objects]
     else:
+        if not as_rows:
+            _take_related_ids(model, objects)
         rows = [values_of(obj) for obj in objects]
     _run(writer, _copy, f"COPY {quote(meta.db_table)} ({columns}) FROM STDIN", rows)
 
@@ -81,7 +84,7 @@ def _copy(cursor, statement, rows):
 def _columns(model, *, as_rows, now):
     """The columns to COPY (all but the primary key) and a function giving one object's values in
     their order: the plain ones read in one call (attrgetter / itemgetter), then the few that need
-    converting (stamps, JSON, a foreign key assigned before its row had an id)."""
+    converting (stamps, JSON)."""
     pk = model._meta.pk
     plain, converted = [], []
     for field in model._meta.concrete_fields:
@@ -115,19 +118,22 @@ def _instance_value(field):
     get = operator.attrgetter(field.attname)
     if isinstance(field, JSONField):
         return lambda obj: _encode(field, get(obj))
-    if field.many_to_one:
-        def related_pk(obj):
-            # Assigned before the related row had its id (a new node's new project): take it now,
-            # as bulk_create does.
-            value = get(obj)
-            if value is None and field.is_cached(obj):
-                related = field.get_cached_value(obj)
+    return None  # a foreign key too: _take_related_ids has filled in the ids
+
+
+def _take_related_ids(model, objects):
+    """A foreign key assigned before the related row had its id (a new node's new project): take
+    the id now, as bulk_create does, keeping the related object cached (setattr would drop it). One
+    pass per key before the rows are made, not a function call per row and key (issue 12)."""
+    for field in model._meta.concrete_fields:
+        if not field.many_to_one:
+            continue
+        attname = field.attname
+        for obj in objects:
+            if obj.__dict__.get(attname) is None:
+                related = field.get_cached_value(obj, default=None)
                 if related is not None and related.pk is not None:
-                    value = related.pk
-                    setattr(obj, field.attname, value)
-            return value
-        return related_pk
-    return None
+                    obj.__dict__[attname] = related.pk
 
 
 def _row_value(field, now):
@@ -155,8 +161,9 @@ def update(model, objects, field_names, *, batch_size=1000, writer=None) -> None
     meta = model._meta
     fields = [meta.get_field(name) for name in field_names]
     # As bulk_update: the attributes as they are (no auto_now stamping), JSON encoded.
-    getters = [(_instance_value(f) if isinstance(f, JSONField) or f.many_to_one else None)
-               or operator.attrgetter(f.attname) for f in fields]
+    getters = [(_instance_value(f) if isinstance(f, JSONField) else None) or operator.attrgetter(f.attname)
+               for f in fields]
+    _take_related_ids(model, objects)
     quote = connection.ops.quote_name
     table, pk = quote(meta.db_table), quote(meta.pk.column)
     columns = [pk, *(quote(f.column) for f in fields)]
