@@ -23,7 +23,7 @@ import operator
 import queue
 import threading
 
-from django.db import connection
+from django.db import DatabaseError, connection
 from django.db.models import JSONField
 from django.utils import timezone
 
@@ -194,8 +194,9 @@ def writer(models):
     """A `Writer` for bulk statements into `models`' tables, closed (waited for) on leaving the block;
     None where there is none to have (not PostgreSQL): the statements then run as they are called.
 
-    Inside the block the caller's thread must not use the database (psycopg would make it wait for
-    the writer's statement, but in no particular order with the queued ones)."""
+    The caller's thread may still query inside the block: psycopg runs its statement between the
+    writer's (each holds the connection's lock), in no particular order with those queued, so only
+    statements that do not depend on them (taking ids, reading what the import does not write)."""
     if connection.vendor != "postgresql":
         yield None
         return
@@ -203,8 +204,13 @@ def writer(models):
     background = Writer(connection, [model._meta.db_table for model in models])
     try:
         yield background
-    except BaseException:
+    except BaseException as exc:
         background.close(abandon=True)
+        if background.error is not None and isinstance(exc, DatabaseError):
+            # The caller's statement failed because the writer's had (PostgreSQL refuses every
+            # statement of a transaction after an error): the writer's error is the one to see.
+            with connection.wrap_database_errors:
+                raise background.error from exc
         raise
     background.close()
 
@@ -257,6 +263,11 @@ class Writer:
     def _defer_again(self, cursor):
         if self._deferred:
             cursor.execute(f"SET CONSTRAINTS {', '.join(self._deferred)} DEFERRED")
+
+    @property
+    def error(self):
+        """The first statement's error, if one failed."""
+        return self._error
 
     def abandon(self):
         """Skip what is queued and not started: the caller's transaction is to be rolled back."""

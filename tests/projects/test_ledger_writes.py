@@ -2,6 +2,8 @@
 _build/_write), from bulk's writer thread on PostgreSQL; still all or nothing, every change on the
 record, the foreign keys checked."""
 
+import time
+
 import pytest
 from django.db import IntegrityError, connection, transaction
 
@@ -111,3 +113,19 @@ def test_a_failure_of_the_caller_skips_what_the_writer_has_not_sent():
             bulk.insert(Project, [Project(code="W-SKIP", name="x", investor="y")], writer=writer)
             1 / 0
     assert not Project.objects.filter(code="W-SKIP").exists()
+
+
+@postgres_only
+def test_a_query_after_the_writer_failed_shows_the_writers_error():
+    # PostgreSQL refuses every statement after the writer's failed one; the caller's query then
+    # fails too, but the error raised is the writer's (the one that says what was wrong).
+    node = Node(project_id=987654321, node_type="land")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        with bulk.writer([Node]) as writer:
+            bulk.insert(Node, [node], writer=writer)
+            for _ in range(1000):  # until the writer's insert has failed (10 s at most)
+                if writer.error is not None:
+                    break
+                time.sleep(0.01)
+            assert writer.error is not None
+            Project.objects.count()
