@@ -8,4 +8,5 @@ class AccountsConfig(AppConfig):
     verbose_name = "登录与令牌"
 
     def ready(self):
-        from . import schema, signals  # noqa: F401  (registers the schema extension, connects the revocation)
+        # Registers the schema extension, connects the revocation and the login's session refresh.
+        from . import middleware, schema, signals  # noqa: F401

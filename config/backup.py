@@ -24,6 +24,7 @@ from pathlib import Path
 from django.apps import apps
 from django.conf import settings
 from django.db import connection
+from django.dispatch import Signal
 
 MANIFEST = "manifest.json"
 PG_DUMP = "database.dump"
@@ -110,6 +111,10 @@ def read_manifest(path: Path) -> dict:
         raise BackupError(f"不是有效的备份文件：{path}（{exc}）") from exc
 
 
+# Sent after a restore replaced the data (projects.cache retires what it keeps of the old data).
+restored = Signal()
+
+
 def restore(*, path: Path) -> dict:
     """Replace the database (and uploaded files) with the backup at `path`; return the manifest.
     Raises BackupError when the backup is of the other engine or the restored counts differ."""
@@ -141,4 +146,5 @@ def restore(*, path: Path) -> dict:
     if missing:
         lines = "；".join(f"{label} 应有 {want} 行，现有 {got}" for label, (want, got) in sorted(missing.items()))
         raise BackupError(f"恢复后的数据与备份不符：{lines}")
+    restored.send(sender=restore)
     return manifest

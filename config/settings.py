@@ -91,6 +91,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "accounts.middleware.refresh_session",
     # Which way in (page, API, admin) each change came through, for the audit trail (audit/).
     "audit.middleware.AuditChannelMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -117,6 +118,9 @@ TEMPLATES = [
         },
     },
 ]
+
+# Django's form renderer, with <select> boxes written in Python (web/forms.py: issue 12).
+FORM_RENDERER = "web.forms.Renderer"
 
 # https://django-environ.readthedocs.io/en/latest/types.html#environ-env-db-url
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}")}
@@ -160,10 +164,13 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "login"
 
-# An idle session ends: its expiry moves forward with every request.
+# An idle session ends: its expiry moves forward with activity. Saving it on every request cost a
+# write and a commit per page view (issue 12); accounts.middleware.refresh_session moves the expiry
+# at most once a SESSION_REFRESH_SECONDS, so a session ends 30 minutes after the last request,
+# give or take that much.
 SESSION_IDLE_MINUTES = env.int("SESSION_IDLE_MINUTES", default=30)
 SESSION_COOKIE_AGE = SESSION_IDLE_MINUTES * 60
-SESSION_SAVE_EVERY_REQUEST = True
+SESSION_REFRESH_SECONDS = env.int("SESSION_REFRESH_SECONDS", default=60)
 
 # Lockout (https://django-axes.readthedocs.io/en/latest/4_configuration.html): an account after
 # LOGIN_FAILURE_LIMIT failures from anywhere, an address after LOGIN_ADDRESS_FAILURE_LIMIT failures
@@ -270,6 +277,22 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_TASK_PUBLISH_RETRY = False
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+
+# --- Cache (https://docs.djangoproject.com/en/5.2/topics/cache/) --------------------------------
+# Aggregates over the project data (projects.cache) and DRF's throttles. Shared by every web and
+# Celery process, since a write in one must reach the others' reads: Redis in production (its own
+# key prefix beside the broker's queues), a folder under var/ on the embedded setup. CACHE_URL
+# (django-environ's form, e.g. locmemcache://) overrides both; the tests use it.
+if env.str("CACHE_URL", default=""):
+    CACHES = {"default": env.cache_url("CACHE_URL")}
+elif REDIS_URL:
+    CACHES = {"default": {"BACKEND": "config.cache.RedisCache", "LOCATION": REDIS_URL,
+                          "KEY_PREFIX": "sz-cache", "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1}}}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+                          "LOCATION": str(VAR_DIR / "cache")}}
+# Only bounds how long an unused aggregate stays: a change to the data retires the cached ones at once.
+AGGREGATE_CACHE_SECONDS = env.int("AGGREGATE_CACHE_SECONDS", default=600)
 
 # --- REST framework (https://www.django-rest-framework.org/api-guide/settings/) ----------------
 REST_FRAMEWORK = {

@@ -7,8 +7,10 @@ class MilestonesConfig(AppConfig):
 
     def ready(self):
         from audit.registry import audit
+        from projects.cache import watch
 
         from .models import Node
 
         # escalated_on is the escalation job's own bookkeeping.
         audit(Node, exclude=["escalated_on"])
+        watch(self)

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from projects.cache import VersionedQuerySet
 from projects.models import Problem, Project, Unit
 from projects.validation import NODE_DATE_MAX, RULE_MONTHS_MAX, date_in_window, in_choices, rule_months_validators
 
@@ -44,6 +45,8 @@ class DeadlineRule(models.Model):
         "优先由平台负责", default=False, help_text="项目所在平台设有管理单位时，由平台单位负责该节点"
     )
 
+    objects = VersionedQuerySet.as_manager()
+
     class Meta:
         verbose_name = verbose_name_plural = "节点规则"
         ordering = ["id"]
@@ -68,6 +71,8 @@ class Node(models.Model):
     )
     # Set when the node turned red and was escalated (section 7a), so it is escalated once.
     escalated_on = models.DateField("升级督办日期", null=True, blank=True)
+
+    objects = VersionedQuerySet.as_manager()
 
     class Meta:
         verbose_name = verbose_name_plural = "关键节点"
@@ -107,6 +112,8 @@ class CalendarDay(models.Model):
     date = models.DateField("日期", unique=True)
     is_workday = models.BooleanField("是否上班", help_text="勾选：调休上班日；不勾选：法定节假日")
     name = models.CharField("名称", max_length=32, blank=True)
+
+    objects = VersionedQuerySet.as_manager()
 
     class Meta:
         verbose_name = verbose_name_plural = "节假日与调休"
@@ -148,6 +155,8 @@ class FactorRule(models.Model):
         help_text="未设置时由项目责任单位负责",
     )
 
+    objects = VersionedQuerySet.as_manager()
+
     class Meta:
         verbose_name = verbose_name_plural = "要素保障规则"
         ordering = ["id"]
@@ -177,6 +186,8 @@ class FactorNeed(models.Model):
         Problem, verbose_name="协调问题", null=True, blank=True, on_delete=models.SET_NULL,
         related_name="+",
     )
+
+    objects = VersionedQuerySet.as_manager()
 
     class Meta:
         verbose_name = verbose_name_plural = "要素需求"
@@ -209,6 +220,8 @@ class FactorSecured(models.Model):
         related_name="+",
     )
     at = models.DateTimeField("登记时间", auto_now_add=True)
+
+    objects = VersionedQuerySet.as_manager()
 
     class Meta:
         verbose_name = verbose_name_plural = "要素保障记录"

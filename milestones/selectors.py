@@ -58,6 +58,23 @@ class DaysBetween(Func):
         )
 
 
+class IsoDate(Func):
+    """A date as its ISO text, YYYY-MM-DD, made by the database: to_char on PostgreSQL (whatever the
+    server's DateStyle), the stored text itself on SQLite (cast, or the driver would parse the
+    column back into a date). For JSON that prints dates as text: no isoformat() per row in Python."""
+
+    output_field = CharFieldType()
+    arity = 1
+
+    def as_sql(self, compiler, connection, **extra_context):
+        sql, params = compiler.compile(self.source_expressions[0])
+        return f"TO_CHAR({sql}, 'YYYY-MM-DD')", params
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        sql, params = compiler.compile(self.source_expressions[0])
+        return f"CAST({sql} AS TEXT)", params
+
+
 def _date(value: datetime.date) -> Value:
     return Value(value, output_field=DateField())
 
@@ -203,33 +220,20 @@ def due_soon_nodes(*, as_of: datetime.date, days: int = DUE_SOON_DAYS) -> QueryS
     )
 
 
+OVERDUE_ROW_KEYS = ("project", "node", "planned_date", "overdue_days", "light", "responsible_unit", "contact_leader")
+
+
 def overdue_rows(*, as_of: datetime.date, projects: QuerySet[Project] | None = None) -> list[dict]:
     """The overdue list as the JSON of DOMAIN.md section 9, most overdue first; limited to
     `projects` when given (a subquery, still one query)."""
-    nodes = overdue_nodes(as_of=as_of)
+    nodes = overdue_nodes(as_of=as_of).select_related(None).annotate(planned_on=IsoDate("planned_date"))
     if projects is not None:
         nodes = nodes.filter(project__in=projects.values("pk"))
-    rows = nodes.values_list(
-        "project__code",
-        "node_type",
-        "planned_date",
-        "overdue_days",
-        "light",
-        "responsible_unit__name",
-        "project__contact_leader__name",
-    )
-    return [
-        {
-            "project": code,
-            "node": node_type,
-            "planned_date": planned.isoformat(),
-            "overdue_days": int(days),
-            "light": light,
-            "responsible_unit": unit_name,
-            "contact_leader": leader_name,
-        }
-        for code, node_type, planned, days, light, unit_name, leader_name in rows
-    ]
+    # Each row comes back as the JSON's values, in its key order (the date as text, the days an int):
+    # a dict is then zipped in C rather than built key by key (issue 12: 18,612 rows).
+    rows = nodes.values_list("project__code", "node_type", "planned_on", "overdue_days", "light",
+                             "responsible_unit__name", "project__contact_leader__name")
+    return [dict(zip(OVERDUE_ROW_KEYS, row)) for row in rows]
 
 
 def light_q(light: str, *, as_of: datetime.date) -> Q:

@@ -18,8 +18,10 @@ from rest_framework.response import Response
 from milestones import selectors as node_selectors
 from milestones.models import NODE_ORDER, NodeType
 from web.api import service_errors
+from web.drf import PageNumberPagination
 
 from . import compliance, selectors
+from .cache import CachedCountPaginator
 from .forms import ProjectFilter
 from .models import Leader, Platform, Project, Transition, Unit, local_today
 from .permissions import CanEditProjects
@@ -222,6 +224,13 @@ def _transition_fields(name, raw: dict) -> dict:
 # --- views ---------------------------------------------------------------------------------------
 
 
+class CachedCountPagination(PageNumberPagination):
+    """The list's total from the cache (projects.cache): at 100,000 projects it is a count of the
+    whole filtered table on every page."""
+
+    django_paginator_class = CachedCountPaginator
+
+
 class ProjectViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
                      mixins.UpdateModelMixin, viewsets.GenericViewSet):
     """Projects in the caller's scope, with the 台账 filters (status, light, cluster, unit, leader,
@@ -230,6 +239,7 @@ class ProjectViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cr
     lookup_field = "code"
     lookup_value_regex = "[^/]+"
     filterset_class = ProjectFilter
+    pagination_class = CachedCountPagination
     permission_classes = [CanEditProjects]
     http_method_names = ["get", "post", "patch", "head", "options"]
 

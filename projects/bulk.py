@@ -27,6 +27,8 @@ from django.db import DatabaseError, connection
 from django.db.models import JSONField
 from django.utils import timezone
 
+from . import cache
+
 
 def insert(model, objects, *, ids=True, batch_size=1000, writer=None) -> None:
     """Insert model instances, or rows as {attname: value} dicts (missing columns take the field's
@@ -36,6 +38,7 @@ def insert(model, objects, *, ids=True, batch_size=1000, writer=None) -> None:
     meanwhile (they are not read again)."""
     if not objects:
         return
+    cache.written(model)  # COPY sends no signal
     as_rows = isinstance(objects[0], dict)
     if connection.vendor != "postgresql":
         instances = [model(**row) for row in objects] if as_rows else objects
@@ -155,6 +158,7 @@ def update(model, objects, field_names, *, batch_size=1000, writer=None) -> None
     `writer`, as for `insert`."""
     if not objects:
         return
+    cache.written(model)
     if connection.vendor != "postgresql":
         model.objects.bulk_update(objects, field_names, batch_size=batch_size)
         return

@@ -115,7 +115,7 @@ def project_verdict(results: list[bool | None]) -> bool | None:
     """Section 10, for a project with agreed indicators: 未复核 (None) while any actual value is
     missing, else 达标 (True) when every indicator is met and 未达标 (False) when any is not.
     A missing value wins over a known miss: the verdict is given on a complete review only."""
-    if any(result is None for result in results):
+    if None in results:
         return None
     return all(results)
 

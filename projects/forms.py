@@ -12,6 +12,7 @@ from milestones.models import FactorType, NodeType
 from milestones.selectors import light_q, most_overdue_first
 
 from . import compliance
+from .cache import cached, query_key
 from .levels import level_q, load_thresholds
 from .models import (
     Cluster,
@@ -71,6 +72,33 @@ class YearFilter(django_filters.NumberFilter):
     field_class = forms.IntegerField
 
 
+class ReferenceChoiceIterator(django_filters.fields.ModelChoiceIterator):
+    """The options of a small reference table (units, leaders, platforms) read once per version of
+    the data (projects.cache), not on every page that shows the filter (issue 12)."""
+
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        if self.field.null_label is not None:
+            yield (self.field.null_value, self.field.null_label)
+        for row in self._rows():
+            yield self.choice(row)
+
+    def __len__(self):
+        return len(self._rows()) + (self.field.empty_label is not None) + (self.field.null_label is not None)
+
+    def _rows(self):
+        return cached("choices", [query_key(self.queryset)], lambda: list(self.queryset))
+
+
+class ReferenceChoiceField(django_filters.fields.ModelChoiceField):
+    iterator = ReferenceChoiceIterator
+
+
+class ReferenceFilter(django_filters.ModelChoiceFilter):
+    field_class = ReferenceChoiceField
+
+
 class ProjectFilter(django_filters.FilterSet):
     """The 台账 filters. The queryset given must already carry `light` (milestones.annotate_light)
     as of `as_of` (today unless given)."""
@@ -80,12 +108,11 @@ class ProjectFilter(django_filters.FilterSet):
     light = django_filters.ChoiceFilter(choices=LIGHT_CHOICES, method="filter_light", label="红黄绿灯",
                                         empty_label="全部灯色")
     cluster = django_filters.ChoiceFilter(choices=Cluster.choices, label="产业集群", empty_label="全部集群")
-    unit = django_filters.ModelChoiceFilter(field_name="responsible_unit", queryset=Unit.objects.all(),
-                                            label="责任单位", empty_label="全部单位")
-    leader = django_filters.ModelChoiceFilter(field_name="contact_leader", queryset=Leader.objects.all(),
-                                              label="联系市领导", empty_label="全部领导")
-    platform = django_filters.ModelChoiceFilter(queryset=Platform.objects.all(), label="所在平台",
-                                                empty_label="全部平台")
+    unit = ReferenceFilter(field_name="responsible_unit", queryset=Unit.objects.all(), label="责任单位",
+                           empty_label="全部单位")
+    leader = ReferenceFilter(field_name="contact_leader", queryset=Leader.objects.all(), label="联系市领导",
+                             empty_label="全部领导")
+    platform = ReferenceFilter(queryset=Platform.objects.all(), label="所在平台", empty_label="全部平台")
     year = YearFilter(field_name="signing_date", lookup_expr="year", label="签约年份",
                       min_value=DATE_MIN.year, max_value=DATE_MAX.year)
     amount = django_filters.ChoiceFilter(choices=AMOUNT_CHOICES,

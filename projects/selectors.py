@@ -7,7 +7,7 @@ say the object exists).
 """
 
 from django.core.exceptions import ObjectDoesNotExist
-from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.db.models import Q, QuerySet
 
 from .models import (
     Leader,
@@ -77,9 +77,40 @@ def visible_projects(user) -> QuerySet[Project]:
         from milestones.models import Node
 
         unit_id = user.profile.unit_id
-        owns_node = Node.objects.filter(project=OuterRef("pk"), responsible_unit_id=unit_id)
-        return projects.filter(Q(responsible_unit_id=unit_id) | Exists(owns_node))
+        owns_node = Node.objects.filter(responsible_unit_id=unit_id).values_list("project_id", flat=True)
+        return projects.filter(_in_unit_scope("unit-visible", [unit_id], unit_id, owns_node))
     return projects.none()
+
+
+# A unit's scope is given to the database as the list of its project ids, read once per version of
+# the data (projects.cache), when there are at most this many: the planner then knows how many
+# rows it has. As a subquery (the projects of the unit UNION those of its nodes) it guessed several
+# times too many and chose to scan all 100,000 projects, for every list, count and node query of a
+# unit's pages (60–140 ms each, issue 12); with the list they take a few milliseconds.
+UNIT_SCOPE_LIST_MAX = 20_000
+
+
+def _in_unit_scope(name: str, parts: list, unit_id: int, node_project_ids: QuerySet) -> Q:
+    """Projects `unit_id` is the responsible unit of, or among `node_project_ids` (the projects of
+    some of its nodes): a list of ids when short enough (projects.lookups' any_of), else the UNION
+    subquery, which reads only the unit's rows by two index scans (`unit = … OR EXISTS (its nodes)`
+    tested every project of the table)."""
+    from .cache import cached
+    from .lookups import Ids
+
+    union = (Project.objects.filter(responsible_unit_id=unit_id).values_list("pk", flat=True).order_by()
+             .union(node_project_ids.order_by()))
+    ids = cached(name, parts, lambda: Ids(union[:UNIT_SCOPE_LIST_MAX + 1]))
+    return Q(pk__any_of=ids) if len(ids) <= UNIT_SCOPE_LIST_MAX else Q(pk__in=union)
+
+
+def scope_key(user, *, own: bool = False) -> str:
+    """What the user's scopes (visible_projects, own_projects, visible_nodes, visible_problems,
+    visible_factor_needs) depend on besides the data and the date: the role and the unit. For cache
+    keys (projects.cache), where compiling the scope's query to key it cost milliseconds a count."""
+    role = user_role(user)
+    unit_id = user.profile.unit_id if role == Role.UNIT else None
+    return f"{role}:{unit_id or ''}" + (":own" if own and opens_on_own_scope(user) else "")
 
 
 def opens_on_own_scope(user) -> bool:
@@ -94,14 +125,14 @@ def own_projects(user, *, as_of) -> QuerySet[Project]:
         return visible_projects(user)
     import datetime
 
-    from milestones.models import Node
-    from milestones.selectors import DUE_SOON_DAYS, with_live_node_q
+    from milestones.selectors import DUE_SOON_DAYS, pending_nodes
 
     unit_id = user.profile.unit_id
-    node_due = Node.objects.filter(responsible_unit_id=unit_id, actual_date__isnull=True,
-                                   planned_date__lte=as_of + datetime.timedelta(days=DUE_SOON_DAYS))
-    # with_live_node_q: the nodes that can be late (section 4, and the 达产 node in production, section 10).
-    return Project.objects.filter(Q(responsible_unit_id=unit_id) | with_live_node_q(node_due))
+    # pending_nodes: those that can be late (section 4, and the 达产 node in production, section 10).
+    node_due = pending_nodes().filter(responsible_unit_id=unit_id,
+                                      planned_date__lte=as_of + datetime.timedelta(days=DUE_SOON_DAYS))
+    node_project_ids = node_due.values_list("project_id", flat=True)
+    return Project.objects.filter(_in_unit_scope("unit-own", [unit_id, as_of], unit_id, node_project_ids))
 
 
 def own_problems(user) -> QuerySet[Problem]:
@@ -367,17 +398,28 @@ def can_secure_need(user, need) -> bool:
     )
 
 
-def leader_focus(user, *, as_of) -> dict:
+def leader_focus(user, *, as_of, limit: int | None = None) -> dict:
     """What needs a leader first (issue 9): their red and yellow contact projects, most overdue
-    first, and the problems waiting for their 批示."""
-    from milestones.selectors import annotate_light
+    first, and the problems waiting for their 批示, with how many there are of each. With `limit`,
+    only the first `limit` of each list (the dashboard's cards, whose totals are cached counts:
+    a province's leader can have thousands); without, all of them (我的联系项目)."""
+    from milestones.selectors import annotate_light, light_q, most_overdue_first
 
-    flagged = (
-        annotate_light(contact_projects(user).select_related("responsible_unit"), as_of=as_of)
-        .filter(light__in=("red", "yellow"))
-        .order_by(F("max_overdue_days").desc(nulls_last=True), "code")
+    from .cache import cached
+
+    late = contact_projects(user).filter(light_q("red", as_of=as_of) | light_q("yellow", as_of=as_of))
+    flagged = annotate_light(late.select_related("responsible_unit"), as_of=as_of).order_by(
+        most_overdue_first(), "code"
     )
     awaiting = with_thread(
         awaiting_instruction(user).select_related("project", "assigned_unit").order_by("reply_by", "pk")
     )
-    return {"flagged": list(flagged), "awaiting": list(awaiting)}
+    if limit is None:
+        flagged, awaiting = list(flagged), list(awaiting)
+        return {"flagged": flagged, "awaiting": awaiting, "flagged_total": len(flagged),
+                "awaiting_total": len(awaiting)}
+    leader = user_leader(user)
+    key = [as_of, leader.pk if leader else None]
+    return {"flagged": list(flagged[:limit]), "awaiting": list(awaiting[:limit]),
+            "flagged_total": cached("leader-late", key, late.count),
+            "awaiting_total": cached("leader-awaiting", key, awaiting_instruction(user).count)}

@@ -11,6 +11,7 @@ from rest_framework.views import APIView
 
 from milestones.factor_selectors import report_factors
 from projects import selectors
+from projects.cache import cached
 from projects.params import as_of_param, year_param
 from projects.permissions import CanSeeReports
 
@@ -39,7 +40,8 @@ class Report1330View(APIView):
         as_of = as_of_param(request)
         year = year_param(request.query_params, "year", default=as_of.year)
         if "rows" not in request.query_params.get("include", "").split(","):
-            return Response(progress_1330(year=year, as_of=as_of, with_rows=False))
+            # City-wide, the same for everyone who may read it: cached until the data change.
+            return Response(cached("1330", [year, as_of], lambda: progress_1330(year=year, as_of=as_of, with_rows=False)))
         number, size = self._page_asked(request)
         start = (number - 1) * size
         # Only the page's rows become JSON; the figures need every counted project anyway.

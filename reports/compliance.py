@@ -12,6 +12,7 @@ from django.db.models import Case, Count, ExpressionWrapper, F, FilteredRelation
 from django.db.models.functions import Cast, Round
 
 from milestones.models import Node, NodeType
+from milestones.selectors import IsoDate
 from projects import compliance
 from projects.bulk import cycle_collector_paused
 from projects.models import Project, Status
@@ -73,12 +74,14 @@ def reviewed_projects(*, as_of: datetime.date, projects: QuerySet[Project] | Non
         .annotate(
             platform_name=F("platform__name"),
             area=_float(F("land_area"), 2),
-            capacity_on=Case(When(capacity__actual_date__lte=as_of, then=F("capacity__actual_date"))),
-            reviewed_on=Case(When(capacity_reviewed_on__lte=as_of, then=F("capacity_reviewed_on"))),
+            # The dates as the JSON prints them (ISO text, made by the database).
+            production_on=IsoDate("production__actual_date"),
+            capacity_on=IsoDate(Case(When(capacity__actual_date__lte=as_of, then=F("capacity__actual_date")))),
+            reviewed_on=IsoDate(Case(When(capacity_reviewed_on__lte=as_of, then=F("capacity_reviewed_on")))),
             **figures,
         )
         .order_by()
-        .values_list("code", "name", "platform_name", "status", "area", "production__actual_date", "capacity_on",
+        .values_list("code", "name", "platform_name", "status", "area", "production_on", "capacity_on",
                      "reviewed_on", *figures)
     )
     first = 8  # the indicator columns follow code … reviewed_on, four per indicator
@@ -97,12 +100,13 @@ def _shape(rows, keys, first) -> list[dict]:
     items = []
     for row in rows:
         code, name, platform, status, area, production_on, capacity_on, reviewed_on = row[:first]
-        indicators = {}
+        indicators, results = {}, []
         for at, key, label, unit in keys:
             if row[at] is not None:
                 indicators[key] = {"agreed": row[at], "actual": row[at + 1], "met": row[at + 2],
                                    "shortfall": row[at + 3], "label": label, "unit": unit}
-        met = verdict([indicator["met"] for indicator in indicators.values()])
+                results.append(row[at + 2])
+        met = verdict(results)
         items.append({
             "project": code,
             "name": name,
@@ -110,9 +114,9 @@ def _shape(rows, keys, first) -> list[dict]:
             "status": status,
             "status_label": STATUS_LABELS[status],
             "land_area": area,
-            "production_date": production_on.isoformat(),
-            "capacity_date": capacity_on.isoformat() if capacity_on else None,
-            "reviewed_on": reviewed_on.isoformat() if reviewed_on else None,
+            "production_date": production_on,
+            "capacity_date": capacity_on,
+            "reviewed_on": reviewed_on,
             "met": met,
             "verdict": labels[met],
             "indicators": indicators,

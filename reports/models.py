@@ -7,6 +7,7 @@ classification (projects.models.Threshold), which the 台账 filters by too.
 
 from django.db import models
 
+from projects.cache import VersionedQuerySet
 from projects.models import Platform
 
 
@@ -16,6 +17,8 @@ class YearTarget(models.Model):
     year = models.PositiveSmallIntegerField("年度", unique=True)
     target_100m = models.PositiveIntegerField("亿元以上制造业项目目标（个）")
     target_1b = models.PositiveIntegerField("10亿元以上制造业项目目标（个）")
+
+    objects = VersionedQuerySet.as_manager()
 
     class Meta:
         verbose_name = verbose_name_plural = "年度目标"
@@ -32,6 +35,8 @@ class PlatformTarget(models.Model):
     platform = models.ForeignKey(Platform, verbose_name="平台", on_delete=models.CASCADE, related_name="targets")
     target_100m = models.PositiveIntegerField("亿元以上制造业项目目标（个）", default=0)
     target_1b = models.PositiveIntegerField("10亿元以上制造业项目目标（个）", default=0)
+
+    objects = VersionedQuerySet.as_manager()
 
     class Meta:
         verbose_name = verbose_name_plural = "平台任务分解"

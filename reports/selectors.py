@@ -2,16 +2,32 @@
 so they cannot disagree (STYLE.md: one rule, one place).
 
 Query counts do not grow with the number of projects: the counted projects are fetched in one
-query (a few fields, node actual dates joined per step) and tallied here.
+query (a few fields, and the actual dates of their later steps read by a correlated subquery)
+and tallied here.
 """
 
 import calendar
 import datetime
+import json
 import math
+from collections import Counter
 from decimal import Decimal
+from operator import itemgetter
 
-from django.db.models import BooleanField, Count, ExpressionWrapper, F, Prefetch, Q
-from django.db.models.functions import Coalesce
+from django.db.models import (
+    Aggregate,
+    BooleanField,
+    Count,
+    ExpressionWrapper,
+    F,
+    Field,
+    OuterRef,
+    Prefetch,
+    Q,
+    Subquery,
+    TextField,
+)
+from django.db.models.functions import Coalesce, ExtractMonth
 
 from milestones.factor_selectors import report_factors
 from milestones.models import NODE_ORDER, Node, NodeType
@@ -23,7 +39,8 @@ from milestones.selectors import (
     overdue_nodes,
     suspended_projects,
 )
-from projects.levels import LEVELS, Level, level_q, load_thresholds
+from projects.bulk import cycle_collector_paused
+from projects.levels import LEVELS, level_q, load_thresholds
 from projects.models import (
     AMOUNT_UNIT_LABEL,
     LIGHT_STATUSES,
@@ -80,10 +97,15 @@ def counting_window(*, year: int, as_of: datetime.date) -> tuple[datetime.date, 
     return datetime.date(year, 1, 1), min(datetime.date(year, 12, 31), as_of)
 
 
+def qualifying_base_q() -> Q:
+    """Section 5's tests apart from the year and the investment: manufacturing, not terminated."""
+    return Q(is_manufacturing=True) & ~Q(status=Status.TERMINATED)
+
+
 def qualifies_q(level_thresholds: dict[str, Decimal]) -> Q:
     """Section 5 apart from the year: manufacturing, its total investment reaching the level's
     threshold in its own currency, and not terminated."""
-    return Q(is_manufacturing=True) & ~Q(status=Status.TERMINATED) & level_q(level_thresholds)
+    return qualifying_base_q() & level_q(level_thresholds)
 
 
 def counted_q(*, year: int, as_of: datetime.date, level_thresholds: dict[str, Decimal]) -> Q:
@@ -91,6 +113,17 @@ def counted_q(*, year: int, as_of: datetime.date, level_thresholds: dict[str, De
     as_of) and it qualifies (qualifies_q)."""
     start, end = counting_window(year=year, as_of=as_of)
     return Q(signing_date__gte=start, signing_date__lte=end) & qualifies_q(level_thresholds)
+
+
+def counted_levels_q(*, year: int, as_of: datetime.date, thresholds: dict) -> tuple[Q, dict[str, Q]]:
+    """counted_q of both levels in two parts: what they share (the year up to as_of, manufacturing,
+    not terminated) and each level's investment test (level_q). A project counts for a level when
+    it passes both, so a query over the shared part tells the levels apart by their tests alone:
+    the whole test repeated per level and per figure was most of the SQL Django built for the 1330
+    queries, and the database evaluated every copy."""
+    start, end = counting_window(year=year, as_of=as_of)
+    shared = Q(signing_date__gte=start, signing_date__lte=end) & qualifying_base_q()
+    return shared, {level.value: level_q(thresholds.get(level, {})) for level in LEVELS}
 
 
 def steps_reached(*, signing_date, actual_dates: dict, by: datetime.date) -> int:
@@ -158,54 +191,101 @@ def months_until(*, year: int, as_of: datetime.date) -> list[str]:
     return [f"{year}-{month:02d}" for month in range(1, last + 1)]
 
 
-def counted_rows(*, year: int, as_of: datetime.date, thresholds: dict) -> list[dict]:
-    """Two queries: every project counting for either level, with the few fields the report needs
-    and flags saying which levels it counts for; then the actual dates of their later steps.
+class _NodeDates(Aggregate):
+    """The aggregated nodes' types and actual dates as one text, "land2026-03-01,start2026-05-02"
+    (section 9's node keys, ISO dates): string_agg on PostgreSQL (to_char, whatever the server's
+    DateStyle), group_concat on SQLite, which stores a date as that text already."""
 
-    Measured on PostgreSQL with 100,000 projects: one LEFT JOIN per node type made the planner hash
-    the whole node table four times (≈250 ms), and correlated subqueries tripped JIT compilation
-    (≈1.6 s); a second query on the node table's project index takes a few tens of ms."""
-    q_levels = {level: counted_q(year=year, as_of=as_of, level_thresholds=thresholds.get(level, {}))
-                for level in (Level.HUNDRED_MILLION, Level.BILLION)}
-    counted = Project.objects.filter(q_levels[Level.HUNDRED_MILLION] | q_levels[Level.BILLION])
-    rows = list(
-        counted.annotate(
-            is_100m=ExpressionWrapper(q_levels[Level.HUNDRED_MILLION], output_field=BooleanField()),
-            is_1b=ExpressionWrapper(q_levels[Level.BILLION], output_field=BooleanField()),
-            platform_name=F("platform__name"),
-            unit_name=F("responsible_unit__name"),
-            leader_name=F("contact_leader__name"),
+    output_field = TextField()
+
+    def __init__(self):
+        super().__init__(F("node_type"), F("actual_date"))
+
+    def as_sql(self, compiler, connection, **extra_context):
+        (node_type, type_params), (actual, actual_params) = (compiler.compile(e) for e in self.source_expressions)
+        return f"STRING_AGG({node_type} || TO_CHAR({actual}, 'YYYY-MM-DD'), ',')", (*type_params, *actual_params)
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        (node_type, type_params), (actual, actual_params) = (compiler.compile(e) for e in self.source_expressions)
+        return f"GROUP_CONCAT({node_type} || {actual}, ',')", (*type_params, *actual_params)
+
+
+def later_actual_dates() -> Subquery:
+    """A project's done later steps (LATER_NODES with an actual date) as _NodeDates' text, or NULL:
+    a correlated subquery on the node table's project index.
+
+    Measured on PostgreSQL with 100,000 projects (issue 12): a second query for the counted projects'
+    nodes made the planner hash the whole node table (480,000 rows) for 10,000 of them; one LEFT JOIN
+    per node type hashed it four times (≈250 ms). Reading each project's few nodes by its index, in
+    the projects' query, took about half the two queries' time (8,283 projects: 60–100 ms against
+    170–270 ms on the shared 2-core machine). PostgreSQL's JIT, which once compiled such subqueries
+    for ≈1.6 s, is off (config/settings.py)."""
+    done = (
+        Node.objects.filter(project=OuterRef("pk"), node_type__in=LATER_NODES, actual_date__isnull=False)
+        .order_by()
+        .values("project")
+        .annotate(dates=_NodeDates())
+        .values("dates")
+    )
+    return Subquery(done, output_field=TextField())
+
+
+def parse_actual_dates(text: str | None) -> dict:
+    """later_actual_dates' text as {node_type: date} for every one of LATER_NODES (None when not done)."""
+    dates = dict.fromkeys(LATER_NODES)
+    if text:
+        for item in text.split(","):
+            dates[item[:-10]] = datetime.date.fromisoformat(item[-10:])
+    return dates
+
+
+# What a counted project's row holds: the figures need the first group, the rows (public_row) all.
+FIGURE_FIELDS = ("code", "signing_date", "cluster", "source", "channel", "platform_id", "platform_name")
+ROW_FIELDS = (*FIGURE_FIELDS, "name", "total_investment", "currency", "unit_name", "leader_name", "needs_new_land",
+              "status")
+
+
+def counted_rows(*, year: int, as_of: datetime.date, thresholds: dict, details: bool = True) -> list[dict]:
+    """One query: every project counting for either level, flags saying which levels it counts for,
+    the actual dates of its later steps (`actual_dates`, later_actual_dates), and the fields the
+    figures need — with `details`, also those public_row prints. Ordered by code."""
+    shared, tests = counted_levels_q(year=year, as_of=as_of, thresholds=thresholds)
+    joined = {"platform_name": F("platform__name")}
+    if details:
+        joined.update(unit_name=F("responsible_unit__name"), leader_name=F("contact_leader__name"))
+    fields = ROW_FIELDS if details else FIGURE_FIELDS
+    found = (
+        Project.objects.filter(shared & (tests["100m"] | tests["1b"]))
+        .annotate(
+            is_100m=ExpressionWrapper(tests["100m"], output_field=BooleanField()),
+            is_1b=ExpressionWrapper(tests["1b"], output_field=BooleanField()),
+            later_dates=later_actual_dates(),
+            **joined,
         )
         .order_by()
-        .values(
-            "id", "code", "name", "total_investment", "currency", "signing_date", "cluster", "source", "channel",
-            "platform_id", "platform_name", "unit_name", "leader_name", "needs_new_land", "status",
-            "is_100m", "is_1b",
-        )
+        .values_list(*fields, "is_100m", "is_1b", "later_dates")
     )
-    actual = {}
-    if rows:
-        done = Node.objects.filter(
-            project__in=counted.order_by().values("pk"), node_type__in=LATER_NODES, actual_date__isnull=False
-        ).order_by().values_list("project_id", "node_type", "actual_date")
-        for project_id, node_type, actual_date in done:
-            actual.setdefault(project_id, {})[node_type] = actual_date
+    # Rows as dicts made here: Django's values() builds each one key by key, a third of this
+    # function's time over 10,000 projects. Without the cycle collector rescanning them (a tenth).
+    names = (*fields, "is_100m", "is_1b", "actual_dates")
+    rows = []
+    with cycle_collector_paused():
+        for values in found:
+            row = dict(zip(names, values))
+            row["is_100m"], row["is_1b"] = bool(row["is_100m"]), bool(row["is_1b"])  # SQLite returns 0/1
+            row["actual_dates"] = parse_actual_dates(row["actual_dates"])
+            rows.append(row)
     # Sorted here, not by the database's collation, so every backend lists codes in the same order.
     rows.sort(key=lambda row: row["code"])
-    for row in rows:
-        row["actual_dates"] = {node_type: actual.get(row["id"], {}).get(node_type) for node_type in LATER_NODES}
-        # SQLite returns 0/1 for the boolean expressions.
-        row["is_100m"], row["is_1b"] = bool(row["is_100m"]), bool(row["is_1b"])
     return rows
 
 
 def tally(rows: list[dict], field: str, keys: list[str]) -> dict[str, int]:
     """Counts by a field's value: every key of `keys` (zeros included), plus 未填写 when some rows
-    have no value, plus any value not in `keys` (kept rather than hidden)."""
+    have no value, plus any value not in `keys` (kept rather than hidden, in the order first met)."""
     result = dict.fromkeys(keys, 0)
-    for row in rows:
-        value = row[field] or UNSET
-        result[value] = result.get(value, 0) + 1
+    for value, count in Counter(map(itemgetter(field), rows)).items():
+        result[value or UNSET] = result.get(value or UNSET, 0) + count
     return result
 
 
@@ -218,17 +298,15 @@ def cumulative(by_month: dict[str, int]) -> dict[str, int]:
     return result
 
 
-def level_figures(rows: list[dict], *, as_of: datetime.date, months: list[str]) -> dict:
-    """The breakdowns of one level's counted projects."""
-    by_month = dict.fromkeys(months, 0)
-    node_reached = {key: 0 for key, _ in STEPS}
-    for row in rows:
-        month = row["signing_date"].strftime("%Y-%m")
-        if month in by_month:
-            by_month[month] += 1
-        reached = steps_reached(signing_date=row["signing_date"], actual_dates=row["actual_dates"], by=as_of)
-        for key, _ in STEPS[:reached]:
-            node_reached[key] += 1
+def level_figures(rows: list[dict], *, months: list[str], reached_by_code: dict[str, int]) -> dict:
+    """The breakdowns of one level's counted projects; `reached_by_code`: each project's
+    steps_reached by the as-of date (worked out once for both levels)."""
+    by_signing_month = Counter((row["signing_date"].year, row["signing_date"].month) for row in rows)
+    by_month = {month: by_signing_month.get((int(month[:4]), int(month[5:])), 0) for month in months}
+    reached = Counter(reached_by_code[row["code"]] for row in rows)
+    # A project that reached step n has passed every step before it.
+    node_reached = {key: sum(count for steps, count in reached.items() if steps > index)
+                    for index, (key, _) in enumerate(STEPS)}
     return {
         "by_month": by_month,
         "cumulative_by_month": cumulative(by_month),
@@ -285,11 +363,6 @@ def year_targets(year: int) -> dict[str, int | None]:
     return {"100m": target.target_100m if target else None, "1b": target.target_1b if target else None}
 
 
-def month_bounds(month_key: str) -> tuple[datetime.date, datetime.date]:
-    year, month = int(month_key[:4]), int(month_key[5:])
-    return datetime.date(year, month, 1), datetime.date(year, month, calendar.monthrange(year, month)[1])
-
-
 def headline(*, year: int, as_of: datetime.date, targets: dict, counts: dict) -> dict:
     """The first keys of section 9's 1330 JSON, the same in the full report and the counts alone."""
     return {
@@ -306,34 +379,59 @@ def paces(*, year: int, as_of: datetime.date, targets: dict, counts: dict) -> di
     return {level: pace(count=counts[level], target=targets[level], year=year, as_of=as_of) for level in counts}
 
 
+class _Codes(Aggregate):
+    """The aggregated projects' codes as a list, in no order: array_agg on PostgreSQL,
+    json_group_array on SQLite (JSON text, decoded here)."""
+
+    function = "ARRAY_AGG"
+    output_field = Field()
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        return super().as_sql(compiler, connection, function="JSON_GROUP_ARRAY", **extra_context)
+
+    def convert_value(self, value, expression, connection):
+        if value is None:  # a group none of whose projects passed the filter
+            return []
+        return json.loads(value) if isinstance(value, str) else value
+
+
 def progress_1330_counts(*, year: int, as_of: datetime.date) -> dict:
     """The 1330 figures a page shows beside other things (the dashboard), without the rows behind
     them (issue 12): year, as_of, time_progress, targets, counts, completion, pace, by_month and
-    cumulative_by_month (≥1亿), and projects_1b (the 10亿 codes, a short list by definition).
+    cumulative_by_month (≥1亿), and projects_1b (the 10亿 codes).
 
     The same numbers as progress_1330, counted by the database in one aggregate query instead of
     fetching every counted project: at 100,000 projects the full report was 61% of the web
-    workers' CPU, and the dashboard used only these."""
+    workers' CPU, and the dashboard used only these. One row per signing month (the counting
+    window lies within the year) with both levels' counts and the 10亿 codes: a count per month as
+    its own FILTER clause repeated the level test 14 times (Django took 10 ms to build them), and
+    the codes took a second query (14 ms), of the 60 ms this took at 100,000 projects (bench/run.py)."""
     thresholds = load_thresholds()
     targets = year_targets(year)
     months = months_until(year=year, as_of=as_of)
-    q_levels = {level.value: counted_q(year=year, as_of=as_of, level_thresholds=thresholds.get(level, {}))
-                for level in LEVELS}
-    aggregates = {f"count_{level}": Count("pk", filter=q) for level, q in q_levels.items()}
-    for month in months:
-        first, last = month_bounds(month)
-        aggregates[f"month_{month}"] = Count(
-            "pk", filter=q_levels["100m"] & Q(signing_date__gte=first, signing_date__lte=last)
-        )
-    totals = Project.objects.filter(q_levels["100m"] | q_levels["1b"]).aggregate(**aggregates)
-    counts = {level: totals[f"count_{level}"] for level in q_levels}
-    by_month = {month: totals[f"month_{month}"] for month in months}
+    shared, tests = counted_levels_q(year=year, as_of=as_of, thresholds=thresholds)
+    by_signing_month = (
+        Project.objects.filter(shared & (tests["100m"] | tests["1b"]))
+        .order_by()
+        .values(month=ExtractMonth("signing_date"))
+        .annotate(count_100m=Count("pk", filter=tests["100m"]), count_1b=Count("pk", filter=tests["1b"]),
+                  codes_1b=_Codes("code", filter=tests["1b"]))
+    )
+    counts, by_month, codes_1b = {"100m": 0, "1b": 0}, dict.fromkeys(months, 0), []
+    for group in by_signing_month:
+        counts["100m"] += group["count_100m"]
+        counts["1b"] += group["count_1b"]
+        codes_1b += group["codes_1b"]
+        month = f"{year}-{int(group['month']):02d}"
+        if month in by_month:
+            by_month[month] += group["count_100m"]
     return {
         **headline(year=year, as_of=as_of, targets=targets, counts=counts),
         "pace": paces(year=year, as_of=as_of, targets=targets, counts=counts),
         "by_month": by_month,
         "cumulative_by_month": cumulative(by_month),
-        "projects_1b": sorted(Project.objects.filter(q_levels["1b"]).values_list("code", flat=True)),
+        # Sorted here, not by the database's collation, as progress_1330 lists them.
+        "projects_1b": sorted(codes_1b),
     }
 
 
@@ -349,11 +447,13 @@ def progress_1330(*, year: int, as_of: datetime.date, with_rows: bool = True,
     """
     thresholds = load_thresholds()
     targets = year_targets(year)
-    rows = counted_rows(year=year, as_of=as_of, thresholds=thresholds)
+    rows = counted_rows(year=year, as_of=as_of, thresholds=thresholds, details=with_rows)
     by_level = {"100m": [r for r in rows if r["is_100m"]], "1b": [r for r in rows if r["is_1b"]]}
     counts = {level: len(level_rows) for level, level_rows in by_level.items()}
     months = months_until(year=year, as_of=as_of)
-    figures = {level: level_figures(level_rows, as_of=as_of, months=months)
+    reached_by_code = {row["code"]: steps_reached(signing_date=row["signing_date"], actual_dates=row["actual_dates"],
+                                                  by=as_of) for row in rows}
+    figures = {level: level_figures(level_rows, months=months, reached_by_code=reached_by_code)
                for level, level_rows in by_level.items()}
     main = figures["100m"]
     platforms = list(Platform.objects.order_by("name").values_list("name", flat=True))

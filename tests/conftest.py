@@ -51,6 +51,15 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip)
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """A test's writes roll back, not forward: the aggregates it cached (projects.cache) must not
+    reach the next test, whose data differ under the same version."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def center_unit(db):
     from projects.models import Unit

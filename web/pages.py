@@ -24,8 +24,8 @@ def attach_errors(form, exc: ValidationError):
         form.add_error(None, exc.messages)
 
 
-def paginate(request, queryset, per_page=PAGE_SIZE):
-    return Paginator(queryset, per_page).get_page(request.GET.get("page"))
+def paginate(request, queryset, per_page=PAGE_SIZE, paginator_class=Paginator):
+    return paginator_class(queryset, per_page).get_page(request.GET.get("page"))
 
 
 def redirect_back(request, fallback, *args):

@@ -1,6 +1,7 @@
 """The unit user's 本单位 / 全部 switch, which the pages of every app share."""
 
 from .. import selectors
+from ..cache import cached_count
 
 
 def own_scope(request) -> bool:
@@ -10,7 +11,8 @@ def own_scope(request) -> bool:
 
 def scope_switch(request, *, own, everything) -> dict | None:
     """What the 本单位 / 全部 switch shows a unit user: which is on, and how many each holds
-    (`own` and `everything` give the querysets; two count queries). None for other roles."""
+    (`own` and `everything` give the querysets; two counts, cached until the data change). None for
+    other roles."""
     if not selectors.opens_on_own_scope(request.user):
         return None
-    return {"own": own_scope(request), "own_count": own().count(), "all_count": everything().count()}
+    return {"own": own_scope(request), "own_count": cached_count(own()), "all_count": cached_count(everything())}

@@ -17,6 +17,7 @@ from web.pages import XLSX, attach_errors, file_response, is_htmx, paginate, que
 from web.params import check_filter
 
 from .. import selectors
+from ..cache import CachedCountPaginator
 from ..forms import CapacityReviewForm, NoteForm, ProblemForm, ProjectFilter, ProjectForm, RevertForm, TransitionForm
 from ..models import Problem, ProblemStatus, Role, Transition, Unit, last_revertible, local_today
 from ..permissions import role_required
@@ -58,7 +59,7 @@ def project_list(request):
     as_of = local_today()
     params = _list_params(request)
     project_filter = check_filter(ProjectFilter(params, queryset=_listed(request, as_of), as_of=as_of))
-    page = paginate(request, project_filter.qs)
+    page = paginate(request, project_filter.qs, paginator_class=CachedCountPaginator)
     context = {
         "scope": scope_switch(request, own=lambda: selectors.own_projects(request.user, as_of=as_of),
                               everything=lambda: selectors.visible_projects(request.user)),

@@ -40,6 +40,33 @@ def test_an_idle_session_ends_after_thirty_minutes_and_activity_keeps_it(center_
         assert response.status_code == 302 and response["Location"].startswith("/login/")
 
 
+def test_activity_moves_the_expiry_at_most_once_a_minute(center_user):
+    """Issue 12: a session was written on every request; now when its last move is a minute old."""
+    from django.contrib.sessions.models import Session
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    start = datetime.datetime(2026, 6, 30, 9, 0, tzinfo=datetime.UTC)
+    with time_machine.travel(start, tick=False):
+        client = Client()
+        client.force_login(center_user)
+
+    def writes_at(minutes):
+        with time_machine.travel(start + datetime.timedelta(minutes=minutes), tick=False):
+            with CaptureQueriesContext(connection) as queries:
+                assert client.get("/").status_code == 200
+            session = Session.objects.get()
+        return sum("django_session" in q["sql"] and q["sql"].startswith(("UPDATE", "INSERT")) for q in queries), session
+
+    written, session = writes_at(0.5)
+    assert written == 0 and session.expire_date == start + datetime.timedelta(minutes=30)  # the login wrote it
+    written, session = writes_at(1)
+    assert written == 1 and session.expire_date == start + datetime.timedelta(minutes=31)
+    assert writes_at(1.5)[0] == 0  # half a minute later: the expiry stays
+    written, session = writes_at(2)
+    assert written == 1 and session.expire_date == start + datetime.timedelta(minutes=32)
+
+
 def test_production_settings_pass_the_deploy_check():
     result = manage("check", "--deploy", "--fail-level", "WARNING", SECRET_KEY=secrets.token_urlsafe(50),
                     BEHIND_PROXY="1")

@@ -1,9 +1,11 @@
 """Issue 8 section 4: whatever a dropped database connection breaks (the view, a cursor's close, the
 session's save after the view) answers 503 in Chinese with Retry-After, on pages and under /api/."""
 
+import datetime
 from unittest import mock
 
 import pytest
+import time_machine
 from django.contrib.sessions.models import Session
 from django.db import OperationalError, connection
 from django.db.backends.utils import CursorWrapper
@@ -41,7 +43,9 @@ def assert_database_unavailable(response, url):
 def test_a_dropped_connection_in_the_sessions_save_after_the_view_answers_503(center_client, url):
     stored = {s.session_key: (s.session_data, s.expire_date) for s in Session.objects.all()}
     dropped = OperationalError("terminating connection due to administrator command")
-    with mock.patch.object(Session, "save", side_effect=dropped):
+    # Two minutes after the login: the session's expiry is due to move (accounts.middleware), a save.
+    later = datetime.datetime.now(datetime.UTC) + datetime.timedelta(minutes=2)
+    with mock.patch.object(Session, "save", side_effect=dropped), time_machine.travel(later, tick=False):
         response = center_client.get(url, HTTP_ACCEPT="text/html")
     assert_database_unavailable(response, url)
     # Nothing half-written: the stored session is as it was, and no cookie names an unsaved one.

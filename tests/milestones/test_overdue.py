@@ -152,6 +152,17 @@ def test_overdue_rows_are_the_section_9_json_most_overdue_first():
     ]
 
 
+def test_overdue_rows_print_the_planned_date_as_the_database_gives_it_as_iso_text():
+    """The date's text comes from the database (milestones.selectors.IsoDate): month and day
+    zero-padded, as date.isoformat() writes them, from the first day the ledger accepts."""
+    project_with_land(D(2026, 1, 5), code="C")
+    project_with_land(D(1990, 1, 1), code="D")
+    rows = overdue_rows(as_of=AS_OF)
+    assert [(row["project"], row["planned_date"]) for row in rows] == [("D", "1990-01-01"), ("C", "2026-01-05")]
+    assert rows[0]["overdue_days"] == (AS_OF - D(1990, 1, 1)).days
+    assert json.loads(json.dumps(rows)) == rows
+
+
 def test_ties_are_ordered_by_project_code_then_node_order():
     ProjectFactory(code="Z", planned={"land": days_before(5), **FAR})
     ProjectFactory(code="Y", needs_new_land=False,

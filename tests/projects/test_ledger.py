@@ -20,6 +20,7 @@ from django.test.utils import CaptureQueriesContext
 from audit.evidence import purge_allowed
 from milestones.models import Node
 from projects import ledger
+from projects.cache import new_version
 from projects.ledger import HEADERS, export_ledger, import_ledger
 from projects.management.commands.import_ledger import Command as ImportLedgerCommand
 from projects.models import Currency, Leader, Platform, Project, Status, TransitionLog, Unit
@@ -604,7 +605,7 @@ def test_a_node_imported_red_is_escalated_as_soon_as_the_import_commits(tmp_path
     with django_capture_on_commit_callbacks(execute=True) as queued:
         assert run_import(tmp_path, [base_row()]).ok
         assert Node.objects.get(node_type="land").escalated_on is None
-    assert len(queued) == 1
+    assert len([callback for callback in queued if callback is not new_version]) == 1  # and the cache's version
     land = Node.objects.get(node_type="land")
     assert (land.planned_date, land.escalated_on) == (D(2026, 9, 1), TODAY)
 

@@ -83,6 +83,27 @@ def test_the_center_creates_and_signs_a_project(center_user, unit_a):
     assert Project.objects.get(code="SZ2026-901").nodes.get(node_type="land").planned_date == datetime.date(2026, 9, 30)
 
 
+def test_the_counts_read_after_a_change_include_it(center_user, unit_a, project_a):
+    """Issue 12 caches the counts until the data change: the 1330 JSON and the list's total read
+    right after a new deal, its node recorded and its transition, count them."""
+    client = api(center_user)
+
+    def counts():
+        report = client.get("/api/reports/1330/?year=2026").json()
+        return report["counts"]["1b"], client.get("/api/projects/").json()["count"]
+
+    before_1b, before_total = counts()
+    data = {"code": "SZ2026-903", "name": "十亿项目", "investor": "某集团", "total_investment": "150000",
+            "currency": "CNY", "is_manufacturing": True, "cluster": "高端装备", "responsible_unit": "甲单位",
+            "signing_date": "2026-06-10"}
+    assert client.post("/api/projects/", data, format="json").status_code == 201
+    assert counts() == (before_1b + 1, before_total + 1)
+    red = client.get("/api/projects/?light=red").json()["count"]
+    assert client.post("/api/projects/SZ-A/transitions/acquire_land/", {"effective_date": "2026-06-20"},
+                       format="json").status_code == 200
+    assert client.get("/api/projects/?light=red").json()["count"] == red - 1
+
+
 def test_creating_is_refused_whole_with_the_sign_guards_message(center_user):
     data = {"code": "SZ2026-902", "name": "缺责任单位", "investor": "某集团", "total_investment": "120000",
             "is_manufacturing": True, "cluster": "高端装备", "signing_date": "2026-06-10"}

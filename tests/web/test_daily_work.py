@@ -128,6 +128,20 @@ def test_a_leaders_first_screen_starts_with_late_projects_and_problems_awaiting_
     assert page.index("SZ-A") < page.index("SZ-G")
 
 
+def test_a_leaders_cards_show_the_first_ten_most_late_first_and_count_them_all(client, leader_user, leader):
+    """Issue 12: a province's leader can have thousands of late contact projects; the dashboard shows
+    the first ten, most overdue first, the count of all and the way to the rest."""
+    for i in range(12):
+        ProjectFactory(code=f"L{i:02d}", contact_leader=leader, signing_date=datetime.date(2025, 11, 1),
+                       planned={"land": datetime.date(2026, 6, 1) - datetime.timedelta(days=i)})
+    client.force_login(leader_user)
+    response = client.get(reverse("dashboard"))
+    focus = response.context["focus"]
+    assert [p.code for p in focus["flagged"]] == [f"L{i:02d}" for i in range(11, 1, -1)]
+    assert focus["flagged_total"] == 12
+    assert "查看全部 12 个" in response.content.decode()
+
+
 def test_the_leader_report_link_downloads_the_pdf(client, leader_user, leader, project_a):
     client.force_login(leader_user)
     page = client.get(reverse("my_contacts")).content.decode()
@@ -200,3 +214,16 @@ def test_a_reply_recorded_late_stands_by_the_day_it_was_given(client, center_use
     services.problem_reply(problem=problem_a, reply="前天已电话答复", replied_on=TODAY - datetime.timedelta(days=2))
     page = login_page(client, center_user, reverse("project_detail", args=[problem_a.project.code]))
     assert page.index("前天已电话答复") < page.index("请加快")
+
+
+def test_the_1330_card_names_the_first_five_10亿_projects_and_counts_them_all(client, center_user):
+    """Issue 12: the card named every 10亿 project of the year (3,300 in the province-sized data)."""
+    from decimal import Decimal
+
+    for i in range(7):
+        ProjectFactory(code=f"B{i}", name=f"十亿项目{i}", total_investment=Decimal("150000"),
+                       signing_date=datetime.date(2026, 1, 10 + i))
+    client.force_login(center_user)
+    response = client.get(reverse("dashboard"))
+    assert response.context["names_1b"] == [f"十亿项目{i}" for i in range(5)]
+    assert "十亿项目0、十亿项目1、十亿项目2、十亿项目3、十亿项目4 等 7 个" in response.content.decode()

@@ -1,0 +1,44 @@
+"""The forms' renderer (web/forms.py) writes a <select> exactly as Django's template does (issue 12:
+the same page, in less time)."""
+
+import datetime
+
+import pytest
+from django import forms
+from django.forms.renderers import DjangoTemplates
+from django.utils.safestring import mark_safe
+
+from web.forms import Renderer
+
+GROUPED = [("", "全部"), ("省内", [("zj", "浙江 <杭州> & \"绍兴\""), ("sz", mark_safe("<b>嵊州</b>"))]),
+           (2026, 2026), (datetime.date(2026, 11, 26), datetime.date(2026, 11, 26))]
+
+
+class Everything(forms.Form):
+    plain = forms.ChoiceField(choices=[("a", "甲"), ("b", "乙")], required=False)
+    grouped = forms.ChoiceField(choices=GROUPED, required=False,
+                                widget=forms.Select(attrs={"class": "x", "data-on": True, "hidden": False,
+                                                           "data-none": None, "title": 'a"b<c>'}))
+    many = forms.MultipleChoiceField(choices=[("1", "一"), ("2", "二"), ("3", "三")], required=False)
+    yes_no = forms.NullBooleanField(required=False)
+    number = forms.TypedChoiceField(choices=[(1, 1.5), (2, 1234567)], coerce=int, required=False)
+
+
+@pytest.mark.parametrize("data", [{}, {"plain": "b", "grouped": "sz", "many": ["1", "3"], "yes_no": "false", "number": "2"},
+                                  {"grouped": "2026-11-26", "many": ["9"], "yes_no": "true"}])
+@pytest.mark.parametrize("field", ["plain", "grouped", "many", "yes_no", "number"])
+def test_a_select_renders_as_djangos_template_does(field, data):
+    form = Everything(data=data or None)
+    ours = form[field].as_widget()
+    form.renderer = DjangoTemplates()
+    theirs = form[field].as_widget()
+    assert ours == theirs
+    assert "<select" in ours and isinstance(Renderer(), DjangoTemplates)
+
+
+def test_a_select_whose_options_use_another_template_goes_to_the_template():
+    class Custom(forms.Select):
+        option_template_name = "django/forms/widgets/input.html"
+
+    html = Custom(choices=[("a", "甲")]).render("x", "a", renderer=Renderer())
+    assert html == Custom(choices=[("a", "甲")]).render("x", "a", renderer=DjangoTemplates())
