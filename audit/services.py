@@ -35,29 +35,30 @@ def audit_bulk(records, *, batch_size=2000):
     return len(entries)
 
 
-def audit_rows(records) -> list[dict]:
+def audit_rows(records, *, at=None) -> list[dict]:
     """`audit_bulk`'s AuditEntry rows as {field attname: value}, for a caller that writes them its
-    own way (the ledger import COPYs them). Every row of one bulk write carries the same moment."""
+    own way (the ledger import COPYs them). Every row of one bulk write carries the same moment:
+    now, or `at` (one import writing its records in parts)."""
     from .context import current
 
     context = current()
     common = {"actor_id": getattr(context.actor, "pk", None), "channel": context.channel,
-              "remote_addr": context.remote_addr, "timestamp": timezone.now()}
-    content_types, rows = {}, []
+              "remote_addr": context.remote_addr, "timestamp": at or timezone.now()}
+    content_types, rows = {}, []  # content_types: model -> its content type's id, or None if not audited
     for action, old, new in records:
         instance = new if new is not None else old
         model = type(instance)
-        if not auditlog.contains(model):
+        if model not in content_types:
+            content_types[model] = ContentType.objects.get_for_model(model).pk if auditlog.contains(model) else None
+        if content_types[model] is None:
             continue
         changes = _diff(model, old, new)
         if not changes:
             continue
-        if model not in content_types:
-            content_types[model] = ContentType.objects.get_for_model(model).pk
+        pk = instance.pk
         rows.append({
-            **common, "content_type_id": content_types[model], "object_pk": str(instance.pk),
-            "object_id": instance.pk, "object_repr": str(instance), "action": action, "changes": changes,
-            "project_id": project_id_of(instance),
+            **common, "content_type_id": content_types[model], "object_pk": str(pk), "object_id": pk,
+            "object_repr": str(instance), "action": action, "changes": changes, "project_id": project_id_of(instance),
         })
     return rows
 
@@ -77,8 +78,13 @@ def _diff(model, old, new):
         return model_instance_diff(old, new, use_json_for_changes=True)
     if old is None or new is None:  # a create or a delete: every value that is not None
         values = plan[0](new if old is None else old)
-        changes = {name: [None, _json_ready(value)] if old is None else [_json_ready(value), None]
-                   for name, value in values if value is not None}
+        # _json_ready inlined: a create's diff is most of an import's audit (issue 12).
+        if old is None:
+            changes = {name: [None, value if isinstance(value, _PRIMITIVE) else str(value)]
+                       for name, value in values if value is not None}
+        else:
+            changes = {name: [value if isinstance(value, _PRIMITIVE) else str(value), None]
+                       for name, value in values if value is not None}
         return changes or None
     fields = plan[1]
     changes = {}

@@ -1,6 +1,6 @@
 """Benchmark: import a 10,000-row ledger on PostgreSQL (issue 2: aim for >= 500 rows/s).
 
-    .venv/bin/python bench/import_ledger.py [--rows 10000]
+    .venv/bin/python bench/import_ledger.py [--rows 10000] [--best-of 3]
 
 Uses DATABASE_URL, or postgres://postgres@127.0.0.1:5432/bench_import (created if missing).
 Migrates, empties the project tables, writes a valid ledger with projects in every state, measures
@@ -35,6 +35,7 @@ PLATFORMS = ["嵊州经济开发区", "高新园区", "高铁新城", "三江街
 
 
 from benchlib import ensure_database  # noqa: E402
+
 
 def generate_rows(count, today, rng):
     """Valid rows in a spread of states: (row dict, its last event date, the steps still open)."""
@@ -187,6 +188,9 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=10_000)
     parser.add_argument("--json", action="store_true", help="end with one line `JSON {...}` (for bench/run.py)")
+    parser.add_argument("--best-of", type=int, default=1, metavar="N",
+                        help="run the three imports N times from an empty ledger and keep each one's best (a "
+                             "shared machine's noise), and the floor at least as often")
     args = parser.parse_args()
     ensure_database(os.environ["DATABASE_URL"])
 
@@ -199,10 +203,15 @@ def main():
     from projects.models import Project, Status, local_today
 
     call_command("migrate", verbosity=0)
-    with connection.cursor() as cursor:
-        # The audit trail too: index upkeep grows with the table, and each run would start bigger.
-        cursor.execute("TRUNCATE projects_project, audit_auditentry RESTART IDENTITY CASCADE")
-    print(f"database: {connection.settings_dict['NAME']} ({connection.vendor}), rows: {args.rows}")
+
+    def empty():
+        with connection.cursor() as cursor:
+            # The audit trail too: index upkeep grows with the table, and each run would start bigger.
+            cursor.execute("TRUNCATE projects_project, audit_auditentry RESTART IDENTITY CASCADE")
+
+    empty()
+    print(f"database: {connection.settings_dict['NAME']} ({connection.vendor}), rows: {args.rows}, "
+          f"load average {os.getloadavg()[0]:.2f} (2 cores)")
 
     rng = random.Random(20261125)
     today = local_today()
@@ -211,16 +220,29 @@ def main():
         first, second = Path(tmp) / "ledger.xlsx", Path(tmp) / "ledger_moved_on.xlsx"
         write(first, [row for row, _, _ in rows])
         write(second, moved_on(rows, today, rng))
-        floor = min(floor_seconds(first) for _ in range(2))
+        floor = min(floor_seconds(first) for _ in range(max(2, args.best_of)))
         print(f"{'floor (read + COPY)':<34} {args.rows / floor:8.0f} rows/s  {floor:6.2f} s", flush=True)
         runs = {"floor": {"rows_per_s": args.rows / floor, "seconds": floor}}
-        runs["first"] = timed_import(first, "first import (create)", args.rows)
-        states = dict.fromkeys(Status.values, 0)
-        for status in Project.objects.values_list("status", flat=True):
-            states[status] += 1
-        print("states:", ", ".join(f"{k} {v}" for k, v in states.items()))
-        runs["second"] = timed_import(second, "second import (update, move on)", args.rows)
-        runs["third"] = timed_import(second, "third import (same file again)", args.rows)
+        for attempt in range(args.best_of):
+            if attempt:
+                empty()
+            tries = {"first": timed_import(first, "first import (create)", args.rows)}
+            if not attempt:
+                states = dict.fromkeys(Status.values, 0)
+                for status in Project.objects.values_list("status", flat=True):
+                    states[status] += 1
+                print("states:", ", ".join(f"{k} {v}" for k, v in states.items()))
+            tries["second"] = timed_import(second, "second import (update, move on)", args.rows)
+            tries["third"] = timed_import(second, "third import (same file again)", args.rows)
+            for name, run in tries.items():
+                if name not in runs or run["seconds"] < runs[name]["seconds"]:
+                    runs[name] = run
+        if args.best_of > 1:
+            floor_rate = runs["floor"]["rows_per_s"]
+            print(f"best of {args.best_of}: " + ", ".join(
+                f"{name} {run['rows_per_s']:.0f} rows/s ({run['seconds']:.2f} s, "
+                f"{run['rows_per_s'] / floor_rate:.0%} of the floor)" for name, run in runs.items() if name != "floor"))
+        print(f"load average {os.getloadavg()[0]:.2f}")
     if args.json:
         print("JSON " + json.dumps({"rows": args.rows, **runs}))
 

@@ -88,7 +88,10 @@ class ReferenceChoiceIterator(django_filters.fields.ModelChoiceIterator):
         return len(self._rows()) + (self.field.empty_label is not None) + (self.field.null_label is not None)
 
     def _rows(self):
-        return cached("choices", [query_key(self.queryset)], lambda: list(self.queryset))
+        queryset = self.queryset
+        # A whole table in its default order is named by its model; anything narrower by its query.
+        plain = not queryset.query.where and not queryset.query.order_by and not queryset.query.is_sliced
+        return cached("choices", [queryset.model._meta.label if plain else query_key(queryset)], lambda: list(queryset))
 
 
 class ReferenceChoiceField(django_filters.fields.ModelChoiceField):

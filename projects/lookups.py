@@ -7,24 +7,26 @@ PostgreSQL's array literal text (`= ANY(%s::bigint[])`), or JSON text that SQLit
 json_each.
 """
 
+import hashlib
 import json
 
 from django.db import models
 
 
 class Ids:
-    """Project ids for `any_of`: not a list, so that Django takes it as one value."""
-
-    __slots__ = ("values",)
+    """Project ids for `any_of`: not a list, so that Django takes it as one value. Its text forms
+    are made here once, and kept when it is cached (a unit's pages use its scope in several queries)."""
 
     def __init__(self, values):
         self.values = tuple(int(value) for value in values)
+        self.array_literal = "{" + ",".join(map(str, self.values)) + "}"
+        self.digest = hashlib.sha1(self.array_literal.encode(), usedforsecurity=False).hexdigest()
 
     def __len__(self):
         return len(self.values)
 
-    def __repr__(self):  # str(query) (projects.cache.query_key) shows it
-        return f"Ids{self.values!r}"
+    def __repr__(self):  # what str(query) shows, and so projects.cache.query_key's key
+        return f"Ids({len(self.values)}:{self.digest})"
 
 
 @models.BigAutoField.register_lookup
@@ -35,8 +37,7 @@ class AnyOf(models.Lookup):
 
     def as_sql(self, compiler, connection):
         lhs, lhs_params = self.process_lhs(compiler, connection)
-        values = self.rhs.values
         if connection.vendor == "postgresql":
             # Ints only: the literal is safe, and psycopg's list adapter is slow in Python.
-            return f"{lhs} = ANY(%s::bigint[])", [*lhs_params, "{" + ",".join(map(str, values)) + "}"]
-        return f"{lhs} IN (SELECT value FROM json_each(%s))", [*lhs_params, json.dumps(values)]
+            return f"{lhs} = ANY(%s::bigint[])", [*lhs_params, self.rhs.array_literal]
+        return f"{lhs} IN (SELECT value FROM json_each(%s))", [*lhs_params, json.dumps(self.rhs.values)]

@@ -42,3 +42,15 @@ def test_a_select_whose_options_use_another_template_goes_to_the_template():
 
     html = Custom(choices=[("a", "甲")]).render("x", "a", renderer=Renderer())
     assert html == Custom(choices=[("a", "甲")]).render("x", "a", renderer=DjangoTemplates())
+
+
+@pytest.mark.parametrize("light, days, html", [
+    ("red", 45, '<span class="badge red" data-light="red">红灯 · 逾期45天</span>'),
+    ("yellow", 3, '<span class="badge yellow" data-light="yellow">黄灯 · 逾期3天</span>'),
+    ("green", None, '<span class="badge green" data-light="green">绿灯</span>'),
+    (None, None, '<span class="badge plain" data-light="none">—</span>'),
+])
+def test_a_lights_badge_names_it_and_its_overdue_days(light, days, html):
+    from django.template import Context, Template
+
+    assert Template("{% load web %}{% light light days %}").render(Context({"light": light, "days": days})) == html

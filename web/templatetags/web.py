@@ -2,15 +2,23 @@
 The role-aware navigation is projects' (projects/templatetags/project_tags.py)."""
 
 from django import template
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 
 register = template.Library()
 
 LIGHT_LABELS = {"red": "红灯", "yellow": "黄灯", "green": "绿灯"}
 
 
-@register.inclusion_tag("includes/light.html")
+@register.simple_tag
 def light(value, days=None):
-    return {"light": value, "label": LIGHT_LABELS.get(value or "", "无"), "days": days}
+    """A light's badge (section 4), with the overdue days. Written here rather than in a template:
+    the 台账 shows one per row, and an inclusion tag's template cost a few milliseconds a page."""
+    if not value:
+        return mark_safe('<span class="badge plain" data-light="none">—</span>')
+    late = format_html(" · 逾期{}天", days) if days else ""
+    return format_html('<span class="badge {}" data-light="{}">{}{}</span>', value, value,
+                       LIGHT_LABELS.get(value, "无"), late)
 
 
 @register.filter
@@ -46,8 +54,6 @@ def url_with(context, **kwargs):
 def sort_link(context, field, label, descending=False):
     """A column header that sorts the 台账 by `field`; a second click reverses it. A plain link, so
     the filter form's own 排序 select shows the same order afterwards."""
-    from django.utils.html import format_html
-
     current = context["request"].GET.get("ordering", "")
     first = f"-{field}" if descending else field
     flipped = field if current == f"-{field}" else f"-{field}"

@@ -1,0 +1,131 @@
+"""Issue 12: the ledger import writes a clean sheet in parts while it builds the next (projects.ledger
+_build/_write), from bulk's writer thread on PostgreSQL; still all or nothing, every change on the
+record, the foreign keys checked."""
+
+import time
+
+import pytest
+from django.db import IntegrityError, connection, transaction
+
+from audit.models import AuditEntry
+from milestones.models import Node
+from projects import bulk, ledger
+from projects.models import Project, TransitionLog
+from tests.conftest import uses_postgres
+from tests.projects.test_ledger import (
+    _today_is_25_november_2026,  # noqa: F401 (autouse: the ledger tests' day)
+    base_row,
+    nothing_written,
+    run_import,
+)
+
+pytestmark = pytest.mark.django_db
+postgres_only = pytest.mark.skipif(not uses_postgres(), reason="the writer thread is PostgreSQL's (set DATABASE_URL)")
+
+
+@pytest.fixture
+def parts_of_two(monkeypatch):
+    """Parts of two rows: a five-row sheet is written in three parts."""
+    monkeypatch.setattr(ledger, "WRITE_EVERY", 2)
+
+
+@pytest.fixture
+def notified(monkeypatch):
+    projects = []
+    monkeypatch.setattr(ledger, "_notify", projects.extend)
+    return projects
+
+
+def rows(count, **changes):
+    return [base_row(项目编号=f"W{i:03d}", 实际供地日期="2026-04-01", **changes) for i in range(count)]
+
+
+def test_a_sheet_written_in_parts_is_written_whole(tmp_path, parts_of_two, notified):
+    result = run_import(tmp_path, rows(5))
+    assert result.ok, result.errors
+    assert Project.objects.count() == 5 and len(result.created) == 5
+    assert Node.objects.filter(project__code__startswith="W").count() == 5 * Node.objects.filter(
+        project__code="W000").count()
+    assert TransitionLog.objects.count() == 5 * 3  # created, signed, land acquired
+    # Every project once in the notification, whichever part it was written in.
+    assert sorted(project.code for project in notified) == [f"W{i:03d}" for i in range(5)]
+    # The audit: a record for each project and node, all at the import's one moment.
+    assert AuditEntry.objects.filter(content_type__model="project").count() == 5
+    assert AuditEntry.objects.filter(content_type__model="node").count() == Node.objects.count()
+    assert AuditEntry.objects.values("timestamp").distinct().count() == 1
+
+
+def test_a_bad_row_after_parts_were_written_rolls_everything_back(tmp_path, parts_of_two, notified):
+    # The last row breaks a transition guard, found only while building (after two parts went out).
+    bad = base_row(项目编号="W999", 实际供地日期="2026-06-01", 实际开工日期="2026-05-01")
+    result = run_import(tmp_path, [*rows(5), bad])
+    assert result.errors == ["第7行 实际开工日期: 开工日期 2026-05-01 不能早于上一节点日期 2026-06-01"]
+    assert nothing_written() and not AuditEntry.objects.exists() and not notified
+
+
+def test_a_dry_run_writes_no_part(tmp_path, parts_of_two):
+    result = run_import(tmp_path, rows(5), dry_run=True)
+    assert result.ok and len(result.created) == 5
+    assert nothing_written() and not AuditEntry.objects.exists()
+
+
+@pytest.mark.parametrize("model", [Project, Node])
+def test_a_new_object_is_what_the_constructor_makes(model):
+    made, constructed = ledger._new(model), model()
+    assert {k: v for k, v in made.__dict__.items() if k != "_state"} == {
+        k: v for k, v in constructed.__dict__.items() if k != "_state"}
+    assert made._state.adding and made._state.db is None
+    # django-fsm's record of the initial state is the object's own, not shared.
+    for name, value in made.__dict__.items():
+        if isinstance(value, dict):
+            assert value is not ledger._new(model).__dict__[name]
+
+
+# --- the writer thread (PostgreSQL) ---------------------------------------------------------------
+
+
+@postgres_only
+def test_a_foreign_key_broken_in_the_writer_is_djangos_integrity_error():
+    node = Node(project_id=987654321, node_type="land")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        with bulk.writer([Node]) as writer:
+            bulk.insert(Node, [node], writer=writer)
+
+
+@postgres_only
+def test_foreign_keys_are_deferred_again_after_the_writer():
+    with transaction.atomic():
+        with bulk.writer([Project, Node]) as writer:
+            bulk.insert(Project, [Project(code="W-DEFER", name="x", investor="y")], writer=writer)
+        missing = Project.objects.order_by("-pk").values_list("pk", flat=True).first() + 1000
+        with connection.cursor() as cursor:
+            # Deferred as before the writer: a row may point at its parent before the parent exists.
+            cursor.execute("INSERT INTO milestones_node (project_id, node_type, planned_is_agreed) "
+                           "VALUES (%s, 'land', false)", [missing])
+        transaction.set_rollback(True)
+
+
+@postgres_only
+def test_a_failure_of_the_caller_skips_what_the_writer_has_not_sent():
+    with pytest.raises(ZeroDivisionError), transaction.atomic():
+        with bulk.writer([Project]) as writer:
+            writer.abandon()
+            bulk.insert(Project, [Project(code="W-SKIP", name="x", investor="y")], writer=writer)
+            1 / 0
+    assert not Project.objects.filter(code="W-SKIP").exists()
+
+
+@postgres_only
+def test_a_query_after_the_writer_failed_shows_the_writers_error():
+    # PostgreSQL refuses every statement after the writer's failed one; the caller's query then
+    # fails too, but the error raised is the writer's (the one that says what was wrong).
+    node = Node(project_id=987654321, node_type="land")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        with bulk.writer([Node]) as writer:
+            bulk.insert(Node, [node], writer=writer)
+            for _ in range(1000):  # until the writer's insert has failed (10 s at most)
+                if writer.error is not None:
+                    break
+                time.sleep(0.01)
+            assert writer.error is not None
+            Project.objects.count()
