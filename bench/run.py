@@ -70,8 +70,9 @@ ACTIVE = ("signed", "land_acquired", "started", "in_statistics")
 
 def overdue_figure() -> dict:
     from milestones.selectors import overdue_rows
+    from web.renderers import render_json  # the API's encoding of its answer
 
-    value, rows = best_of(lambda: json.dumps(overdue_rows(as_of=AS_OF), ensure_ascii=False))
+    value, rows = best_of(lambda: render_json(overdue_rows(as_of=AS_OF)))
     floor_sql = """
         SELECT p.code, n.node_type, n.planned_date, %s::date - n.planned_date AS days,
                CASE WHEN n.planned_date < %s::date - 30 THEN 'red' ELSE 'yellow' END, u.name, l.name
@@ -113,9 +114,9 @@ def counts_1330_floor() -> tuple[float, object]:
 
 def report_1330_figures() -> list[dict]:
     from reports.selectors import progress_1330, progress_1330_counts
+    from web.renderers import render_json  # the API's encoding of its answer
 
-    full, report = best_of(lambda: json.dumps(progress_1330(year=YEAR, as_of=AS_OF, with_rows=False),
-                                              ensure_ascii=False))
+    full, report = best_of(lambda: render_json(progress_1330(year=YEAR, as_of=AS_OF, with_rows=False)))
     counts, _ = best_of(lambda: progress_1330_counts(year=YEAR, as_of=AS_OF))
     levels = thresholds_sql()
     # The nodes' dates as the JSON's text: decoding it into dicts (psycopg does, for a json column) took
