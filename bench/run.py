@@ -336,8 +336,12 @@ async def fetch(reader, writer, path: str, headers: dict) -> tuple[int, int]:
 
 
 async def one_user(port, user, deadline, pause, samples, rng):
-    """One user's closed loop. A connection per request: gunicorn's sync workers close it anyway."""
+    """One user's closed loop. A connection per request: gunicorn's sync workers close it anyway.
+    Pausing users start at a random moment within their first pause: started together, fifty users
+    arrived in lockstep, fifty requests at once every 3 s, which no office does."""
     mix = page_mix(user)
+    if pause:
+        await asyncio.sleep(rng.uniform(0, pause))
     while time.perf_counter() < deadline:
         name, path, extra = rng.choice(mix)
         started = time.perf_counter()
