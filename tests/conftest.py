@@ -57,7 +57,11 @@ def _empty_cache():
     reach the next test, whose data differ under the same version."""
     from django.core.cache import cache
 
+    from milestones import workdays
+
     cache.clear()
+    # The calendar's rows are kept per process; a test's CalendarDay rolled back leaves them stale.
+    workdays.clear_cache()
 
 
 @pytest.fixture
