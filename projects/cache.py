@@ -88,9 +88,10 @@ def cached(name: str, parts: Iterable[Any], compute: Callable[[], Any]) -> Any:
     version = data_version()
     if version is None:
         return compute()
-    key = f"agg:{version}:{name}:" + ":".join(str(part) for part in parts)
-    if len(key) > 200:  # memcached's limit is 250; a hash keeps any backend happy
-        key = f"agg:{version}:{name}:" + hashlib.sha1(key.encode(), usedforsecurity=False).hexdigest()
+    prefix, rest = f"agg:{version}:{name}:", ":".join(str(part) for part in parts)
+    if len(prefix) + len(rest) > 200:  # memcached's limit is 250; a hash keeps any backend happy
+        rest = hashlib.sha1(rest.encode(), usedforsecurity=False).hexdigest()
+    key = prefix + rest
     value = _safely(lambda: cache.get(key, _MISSING), _MISSING)
     if value is _MISSING:
         value = compute()
@@ -134,18 +135,14 @@ class CachedCountPaginator(Paginator):
 
 
 class VersionedQuerySet(models.QuerySet):
-    """A queryset whose bulk writes (update, delete, bulk_create, bulk_update), which send no
-    post_save, still set a new version of the project data."""
+    """A queryset whose bulk writes (update, bulk_create, bulk_update), which send no post_save,
+    still set a new version of the project data. Its delete needs nothing: with `watch`'s post_delete
+    receivers Django deletes row by row and sends the signal for each."""
 
     def update(self, **kwargs):
         rows = super().update(**kwargs)
         data_changed()
         return rows
-
-    def delete(self):
-        result = super().delete()
-        data_changed()
-        return result
 
     def bulk_create(self, *args, **kwargs):
         created = super().bulk_create(*args, **kwargs)
