@@ -19,6 +19,7 @@ from reports.selectors import (
     parse_actual_dates,
     progress_1330,
     progress_1330_counts,
+    steps_on,
 )
 from tests.factories import PlatformFactory, ProjectFactory
 
@@ -126,3 +127,30 @@ def test_the_shared_part_and_a_levels_test_select_what_counted_q_selects(seed):
             expected = Project.objects.filter(counted_q(year=2026, as_of=as_of, level_thresholds=thresholds[level]))
             assert set(Project.objects.filter(shared & test).values_list("code", flat=True)) == set(
                 expected.values_list("code", flat=True)), (as_of, level)
+
+
+def steps_reached_by(nodes: dict, by: datetime.date) -> int:
+    """Section 5/9 (node_reached) read off the node table: signed (every counted project is), then
+    the furthest later step done by `by` — reaching a step passes the ones before it."""
+    reached = 1
+    for index, node_type in enumerate(LATER_NODES, start=2):
+        if nodes.get(node_type) is not None and nodes[node_type] <= by:
+            reached = index
+    return reached
+
+
+@pytest.mark.parametrize("seed", [7, 8])
+def test_the_steps_reached_by_each_day_are_those_the_node_table_gives(seed):
+    """Sections 5 and 9: node_reached counts by the as-of date, 落地率 by 31 December of the year and
+    of the next; the database works all three out in the projects' query."""
+    random_histories(random.Random(seed), 40)
+    for as_of in (D(2026, 3, 31), D(2026, 9, 30), D(2027, 6, 30), D(2028, 1, 2)):
+        days = (as_of, D(2026, 12, 31), D(2027, 12, 31))
+        for details in (True, False):
+            rows = counted_rows(year=2026, as_of=as_of, thresholds=load_thresholds(), details=details)
+            assert rows
+            for row in rows:
+                nodes = dict(Node.objects.filter(project__code=row["code"], actual_date__isnull=False)
+                             .values_list("node_type", "actual_date"))
+                assert [steps_on(row["reached"], position) for position in range(3)] == [
+                    steps_reached_by(nodes, day) for day in days], (row["code"], as_of)
