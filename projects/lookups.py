@@ -18,7 +18,9 @@ class Ids:
     are made here once, and kept when it is cached (a unit's pages use its scope in several queries)."""
 
     def __init__(self, values):
-        self.values = tuple(int(value) for value in values)
+        # Sorted: the same set is the same text whatever order the database returned it in, so two
+        # scopes holding the same projects share their cached counts (projects.cache keys by this).
+        self.values = tuple(sorted(int(value) for value in values))
         self.array_literal = "{" + ",".join(map(str, self.values)) + "}"
         self.digest = hashlib.sha1(self.array_literal.encode(), usedforsecurity=False).hexdigest()
 

@@ -60,3 +60,13 @@ def test_the_scope_narrows_further_filters_and_node_lists(world, scope_form):
     assert codes(visible.filter(status=Status.SIGNED)) == ["LATE", "LATER", "OWN", "SOON"]
     nodes = selectors.visible_nodes(world, Node.objects.filter(node_type="land"))
     assert sorted(nodes.values_list("project__code", flat=True)) == ["DONE", "LATE", "LATER", "OWN", "PAUSED", "SOON"]
+
+
+def test_the_same_projects_in_another_order_are_the_same_id_list():
+    """Issue 12: a scope's counts are cached by its query's text; the database may return the same
+    projects in any order (a UNION's hash or sort), and the same set must give the same text."""
+    from projects.lookups import Ids
+
+    shuffled, ordered = Ids([7, 3, 5]), Ids(["3", 5, 7])
+    assert shuffled.array_literal == ordered.array_literal == "{3,5,7}"
+    assert repr(shuffled) == repr(ordered)

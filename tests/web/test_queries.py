@@ -48,7 +48,7 @@ def _count(client, url):
     with CaptureQueriesContext(connection) as ctx:
         response = client.get(url)
     assert response.status_code == 200, url
-    return len(ctx.captured_queries)
+    return [query["sql"] for query in ctx.captured_queries]
 
 
 def _urls(role):
@@ -69,7 +69,18 @@ def test_page_queries_do_not_grow_with_projects(client, request, role, project_a
     few = {url: _count(client, url) for url in _urls(role)}
     _add_projects(30, unit=unit_a, leader=leader)
     many = {url: _count(client, url) for url in _urls(role)}
-    assert many == few
+    assert {url: len(sql) for url, sql in many.items()} == {url: len(sql) for url, sql in few.items()}, _diff(few, many)
+
+
+def _diff(few, many):
+    """The statements of the pages whose counts differ, so that a failure names the query that grew."""
+    lines = []
+    for url in few:
+        if len(few[url]) != len(many[url]):
+            lines.append(f"{url}: 3 projects {len(few[url])}, 33 projects {len(many[url])}")
+            lines += [f"  - {sql[:300]}" for sql in few[url] if sql not in many[url]]
+            lines += [f"  + {sql[:300]}" for sql in many[url] if sql not in few[url]]
+    return "\n".join(lines)
 
 
 def test_api_list_queries_do_not_grow_with_projects(client, center_user, unit_a, leader):
