@@ -20,6 +20,7 @@ from decimal import Decimal, InvalidOperation
 import openpyxl
 from django.contrib.contenttypes.models import ContentType
 from django.db import OperationalError, connection, transaction
+from django.db.models import Model
 from django.db.models import signals as model_signals
 from django.db.models.base import ModelState
 from django.utils import timezone
@@ -597,18 +598,22 @@ def _check_headers(header_row, number, sheet, result):
 
 
 class _References:
-    """Units, leaders and platforms by name, loaded once (three queries)."""
+    """Units, leaders and platforms by name, and by id for the projects loaded (`_lock_existing`),
+    loaded once (three queries)."""
 
     def __init__(self):
-        self.units = {unit.name: unit for unit in Unit.objects.all()}
-        self.leaders = {leader.name: leader for leader in Leader.objects.all()}
+        self.units_by_id = {unit.pk: unit for unit in Unit.objects.all()}
+        self.leaders_by_id = {leader.pk: leader for leader in Leader.objects.all()}
+        self.platforms_by_id = {p.pk: p for p in Platform.objects.select_related("unit")}
+        self.units = {unit.name: unit for unit in self.units_by_id.values()}
+        self.leaders = {leader.name: leader for leader in self.leaders_by_id.values()}
         titles = {}
         for leader in self.leaders.values():
             if leader.title:
                 titles.setdefault(leader.title, []).append(leader)
         # A leader may be written by title (section 9: "a leader's name or title") when it is unique.
         self.leader_titles = {title: found[0] for title, found in titles.items() if len(found) == 1}
-        self.platforms = {p.name: p for p in Platform.objects.select_related("unit")}
+        self.platforms = {p.name: p for p in self.platforms_by_id.values()}
 
     def leader(self, name):
         return self.leaders.get(name) or self.leader_titles.get(name)
@@ -953,12 +958,12 @@ def _waited_too_long(exc: OperationalError) -> bool:
 def _import_cells(cells, result, *, skipped_rows, factor_sheets, create_missing, dry_run, user, today, progress):
     with transaction.atomic(), audit_channel(AuditChannel.IMPORT, user=user):
         _one_import_at_a_time()
-        existing = _lock_existing(cells)
-        rows = [_parse_row(number, _with_system_values(values, existing)) for number, values in cells]
+        refs = _References()
+        existing, nodes_of = _lock_existing(cells, refs)
+        rows = [_parse_row(number, _with_system_values(values, existing, nodes_of)) for number, values in cells]
         for row in rows:
             _check_cells(row)
         _check_duplicate_codes(rows)
-        refs = _References()
         refs.resolve(rows, create_missing=create_missing, result=result)
         # A sheet without a bad cell so far is written while it is built (_build); one found bad
         # later is rolled back whole, as any import with an error.
@@ -967,7 +972,7 @@ def _import_cells(cells, result, *, skipped_rows, factor_sheets, create_missing,
         ContentType.objects.get_for_models(*_WRITTEN)  # the audit's, read before the writer starts
         with bulk.writer(_WRITTEN) if writing else contextlib.nullcontext() as writer:
             write = functools.partial(_write, writer=writer, at=at) if writing else None
-            plan = _build(rows, existing=existing, refs=refs, today=today, user=user, result=result,
+            plan = _build(rows, existing=existing, nodes_of=nodes_of, refs=refs, today=today, user=user, result=result,
                           progress=progress, write=write)
             errors = sorted(
                 (row.number, HEADER_ORDER.get(header, -1), header, reason)
@@ -1002,23 +1007,60 @@ def _count_factor_changes(result, codes):
             result.updated.append(code)
 
 
-def _lock_existing(cells):
+def _lock_existing(cells, refs):
     """The projects the ledger's codes name, locked so that a transition made meanwhile in the UI
-    cannot be lost, with their names and nodes (three queries)."""
-    codes = {_CellReader(number, values).text(H_CODE) for number, values in cells}
-    queryset = (Project.objects.select_for_update(of=("self",)).filter(code__in=codes - {""})
-                .select_related("platform", "responsible_unit", "contact_leader").prefetch_related("nodes"))
-    return {project.code: project for project in queryset}
+    cannot be lost, by code, and their nodes by project id (two queries). Read as rows and made
+    into instances here (`_loaded`), the projects' platform, unit and leader taken from `refs`:
+    Django's instances, with select_related and the prefetched nodes, cost more than the rest of
+    a re-import of unchanged rows (issue 12)."""
+    codes = {_CellReader(number, values).text(H_CODE) for number, values in cells} - {""}
+    alias = connection.alias
+    rows = Project.objects.select_for_update(of=("self",)).filter(code__in=codes).values_list(*_PROJECT_COLUMNS)
+    existing, by_id = {}, {}
+    related = [(foreign_key, getattr(refs, name)) for foreign_key, name in _PROJECT_REFS]
+    for values in rows:
+        project = _loaded(Project, _PROJECT_COLUMNS, values, alias)
+        for foreign_key, known in related:
+            foreign_key.set_cached_value(project, known.get(project.__dict__[foreign_key.attname]))
+        existing[project.code] = by_id[project.pk] = project
+    nodes_of = {pk: [] for pk in by_id}
+    if by_id:
+        for values in Node.objects.filter(project_id__in=list(by_id)).values_list(*_NODE_COLUMNS):
+            node = _loaded(Node, _NODE_COLUMNS, values, alias)
+            project_id = node.__dict__["project_id"]
+            _NODE_PROJECT.set_cached_value(node, by_id[project_id])
+            nodes_of[project_id].append(node)
+    return existing, nodes_of
 
 
-def _with_system_values(values, existing):
+_PROJECT_COLUMNS = [f.attname for f in Project._meta.concrete_fields]
+_NODE_COLUMNS = [f.attname for f in Node._meta.concrete_fields]
+# The related objects select_related gave the loaded projects, and the `_References` maps by id.
+_PROJECT_REFS = [(Project._meta.get_field("platform"), "platforms_by_id"),
+                 (Project._meta.get_field("responsible_unit"), "units_by_id"),
+                 (Project._meta.get_field("contact_leader"), "leaders_by_id")]
+
+
+def _loaded(model, names, values, alias):
+    """`model.from_db(alias, names, values)` for a row of every concrete field: a model whose
+    constructor only sets its fields (a node) is made as `_new` makes one (58,000 nodes per 10,000
+    rows); any other through its constructor."""
+    if model.__init__ is not Model.__init__ or _blank(model) is None:
+        return model.from_db(alias, names, values)
+    obj = _new(model)
+    obj.__dict__.update(zip(names, values))
+    obj._state.adding, obj._state.db = False, alias
+    return obj
+
+
+def _with_system_values(values, existing, nodes_of):
     """A column the file leaves out says nothing about an existing project: it keeps what the system
     has (the cell the export would write), so a partial ledger neither clears a contact leader nor
     turns an agreed planned date (section 3) back into a derived one, nor resumes a suspended project."""
     project = existing.get(_CellReader(0, values).text(H_CODE))
     if project is None or _HEADER_SET <= values.keys():  # every column given: the file says it all
         return values
-    return {**dict(zip(HEADERS, _export_row(project), strict=True)), **values}
+    return {**dict(zip(HEADERS, _export_row(project, nodes_of[project.pk]), strict=True)), **values}
 
 
 # Where a project field comes from in the ledger, to report projects.validation's findings by header.
@@ -1067,7 +1109,7 @@ def _as_loaded(instance, attributes):
     return old
 
 
-def _build(rows, *, existing, refs, today, user, result, progress, write=None):
+def _build(rows, *, existing, nodes_of, refs, today, user, result, progress, write=None):
     """The plan of what `rows` change. With `write`, each WRITE_EVERY rows' part is handed to it as
     soon as it is made, until a row turns out bad (then the import is rolled back anyway): written
     from bulk's writer thread, the server inserts and checks one part while the next is built
@@ -1092,7 +1134,7 @@ def _build(rows, *, existing, refs, today, user, result, progress, write=None):
             project.code, project.created_by = row.code, user
             nodes, before, node_before = {}, None, {}
         else:
-            nodes = {node.node_type: node for node in project.nodes.all()}
+            nodes = {node.node_type: node for node in nodes_of[project.pk]}
             before = _project_values(project)
             node_before = {node_type: _node_values(node) for node_type, node in nodes.items()}
             # The attributes as loaded, for the audit's "before" of what the row changes.
@@ -1265,10 +1307,11 @@ def _export_cells(sheet, project):
     return cells
 
 
-def _export_row(project):
+def _export_row(project, nodes=None):
     """The import's cells for `project`, in HEADERS order: what a re-import reads back unchanged
-    (derived planned dates are left out here, so a column missing from a file keeps them derived)."""
-    nodes = {node.node_type: node for node in project.nodes.all()}
+    (derived planned dates are left out here, so a column missing from a file keeps them derived).
+    `nodes`: the project's nodes, when they are not prefetched."""
+    nodes = {node.node_type: node for node in (project.nodes.all() if nodes is None else nodes)}
     sign = nodes.get(NodeType.SIGN)
     signing = project.signing_date
     if signing is None and sign is not None and sign.planned_is_agreed:

@@ -2,16 +2,19 @@
 _build/_write), from bulk's writer thread on PostgreSQL; still all or nothing, every change on the
 record, the foreign keys checked."""
 
+import datetime
 import time
 
 import pytest
 from django.db import IntegrityError, connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 from audit.models import AuditEntry
 from milestones.models import Node
 from projects import bulk, ledger
 from projects.models import Project, TransitionLog
 from tests.conftest import uses_postgres
+from tests.factories import LeaderFactory, PlatformFactory, ProjectFactory, UnitFactory
 from tests.projects.test_ledger import (
     _today_is_25_november_2026,  # noqa: F401 (autouse: the ledger tests' day)
     base_row,
@@ -20,6 +23,7 @@ from tests.projects.test_ledger import (
 )
 
 pytestmark = pytest.mark.django_db
+D = datetime.date
 postgres_only = pytest.mark.skipif(not uses_postgres(), reason="the writer thread is PostgreSQL's (set DATABASE_URL)")
 
 
@@ -79,6 +83,35 @@ def test_a_new_object_is_what_the_constructor_makes(model):
     for name, value in made.__dict__.items():
         if isinstance(value, dict):
             assert value is not ledger._new(model).__dict__[name]
+
+
+def test_the_projects_loaded_are_what_the_orm_loads():
+    """_lock_existing reads rows and makes the instances itself: the same attributes as Django's, the
+    related objects cached (no query per project), each node with its project cached."""
+    unit, leader = UnitFactory(name="市经信局"), LeaderFactory(name="市长")
+    platform = PlatformFactory(name="W-平台", unit=unit)
+    project = ProjectFactory(code="W-LOAD", responsible_unit=unit, contact_leader=leader, platform=platform,
+                             actual={"sign": D(2026, 1, 15)})
+    ProjectFactory(code="W-OTHER")
+    with transaction.atomic():
+        refs = ledger._References()
+        existing, nodes_of = ledger._lock_existing([(2, {"项目编号": "W-LOAD"})], refs)
+    assert list(existing) == ["W-LOAD"]
+    loaded, orm = existing["W-LOAD"], Project.objects.get(pk=project.pk)
+
+    def attributes(obj):
+        return {k: v for k, v in obj.__dict__.items() if k != "_state"}
+
+    assert attributes(loaded) == attributes(orm)
+    assert not loaded._state.adding and loaded._state.db == orm._state.db
+    nodes = list(orm.nodes.all())
+    assert [attributes(node) for node in nodes_of[project.pk]] == [attributes(node) for node in nodes]
+    assert all(not node._state.adding and node._state.db == "default" for node in nodes_of[project.pk])
+    with CaptureQueriesContext(connection) as queries:
+        assert (loaded.platform, loaded.responsible_unit, loaded.contact_leader) == (platform, unit, leader)
+        assert loaded.platform.unit == unit
+        assert all(node.project is loaded for node in nodes_of[project.pk])
+    assert not queries.captured_queries
 
 
 # --- the writer thread (PostgreSQL) ---------------------------------------------------------------
