@@ -3,16 +3,21 @@ _build/_write), from bulk's writer thread on PostgreSQL; still all or nothing, e
 record, the foreign keys checked."""
 
 import datetime
+import json
 import time
+import uuid
+from decimal import Decimal
 
 import pytest
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, connection, transaction
+from django.db.models import JSONField
 from django.test.utils import CaptureQueriesContext
 
 from audit.models import AuditEntry
 from milestones.models import Node
 from projects import bulk, ledger
-from projects.models import Project, TransitionLog
+from projects.models import Project, Status, TransitionLog
 from tests.conftest import uses_postgres
 from tests.factories import LeaderFactory, PlatformFactory, ProjectFactory, UnitFactory
 from tests.projects.test_ledger import (
@@ -114,7 +119,49 @@ def test_the_projects_loaded_are_what_the_orm_loads():
     assert not queries.captured_queries
 
 
+@pytest.mark.parametrize("value", [
+    {"name": [None, "嵊州\"项目\"\n第二行"], "amount": ["1.5000", "2"], "ok": [True, False], "n": [1, -(2 ** 62)]},
+    {"at": datetime.datetime(2026, 11, 25, 10, 0, 0, 123456, tzinfo=datetime.UTC), "day": datetime.date(2026, 1, 2),
+     "time": datetime.time(8, 30, 1, 500), "money": Decimal("20000.0000"), "status": Status.SIGNED,
+     "uuid": uuid.UUID("12345678-1234-5678-1234-567812345678"), "spent": datetime.timedelta(days=2)},
+    {1: "a key that is not text", "big": 2 ** 70},
+    [1.5, 0.1, 1e-7, 12345678901234567890.0, "x", None],
+    {},
+])
+@pytest.mark.parametrize("encoder", [None, DjangoJSONEncoder])
+def test_json_is_encoded_as_django_encodes_it(value, encoder):
+    field = JSONField(encoder=encoder)
+    try:
+        expected = json.loads(json.dumps(value, cls=encoder))
+    except TypeError:  # what the field's encoder cannot write stays refused
+        with pytest.raises(TypeError):
+            bulk._encode(field, value)
+        return
+    assert json.loads(bulk._encode(field, value)) == expected
+
+
 # --- the writer thread (PostgreSQL) ---------------------------------------------------------------
+
+
+@postgres_only
+def test_the_ids_taken_ahead_are_the_ones_written(tmp_path, parts_of_two, monkeypatch):
+    """The new projects' and nodes' ids are taken before the writer starts, as many as they need
+    (a node per step, the land's only where new land is needed): all given out, in order."""
+    taken = []
+    ids_ahead = ledger._ids_ahead
+    monkeypatch.setattr(ledger, "_ids_ahead", lambda rows, existing: taken.append(ids_ahead(rows, existing)) or taken[0])
+    ProjectFactory(code="W-OLD")
+    sheet = [*rows(3), base_row(项目编号="W-NOLAND", 是否需新供地="否", **{"用地面积（亩）": None}),
+             base_row(项目编号="W-LEAD", 状态="在谈", 签约日期="2027-01-01"), base_row(项目编号="W-OLD", 签约日期="2026-01-15")]
+    result = run_import(tmp_path, sheet)
+    assert result.ok, result.errors
+    assert len(result.created) == 5 and result.updated + result.unchanged == ["W-OLD"]
+    ids = taken[0]
+    assert ids._free == {Project: [], Node: []}  # every id taken was given out
+    new = Project.objects.exclude(code="W-OLD")
+    assert Node.objects.filter(project__in=new).count() == 4 * 6 + 5
+    # Given out in the order taken: the projects numbered in the sheet's order.
+    assert list(new.order_by("pk").values_list("code", flat=True)) == ["W000", "W001", "W002", "W-NOLAND", "W-LEAD"]
 
 
 @postgres_only
