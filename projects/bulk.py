@@ -39,7 +39,7 @@ def insert(model, objects, *, ids=True, batch_size=1000, writer=None) -> None:
     meanwhile (they are not read again)."""
     if not objects:
         return
-    cache.written(model)  # COPY sends no signal
+    _written(model, writer)  # COPY sends no signal
     as_rows = isinstance(objects[0], dict)
     if connection.vendor != "postgresql":
         instances = [model(**row) for row in objects] if as_rows else objects
@@ -168,7 +168,8 @@ def _row_value(field, now):
         return lambda row: row.get(attname) or now  # one moment for the whole write
     if isinstance(field, JSONField):
         default = field.get_default()
-        return lambda row: _encode(field, row.get(attname, default))
+        # None (most of an audit row's JSON columns) without a call.
+        return lambda row: None if (value := row.get(attname, default)) is None else _encode(field, value)
     if field.has_default() and callable(field.default):  # a timestamp: taken per row, as __init__ does
         return lambda row: row[attname] if attname in row else field.get_default()
     return None
@@ -180,7 +181,7 @@ def update(model, objects, field_names, *, batch_size=1000, writer=None) -> None
     `writer`, as for `insert`."""
     if not objects:
         return
-    cache.written(model)
+    _written(model, writer)
     if connection.vendor != "postgresql":
         model.objects.bulk_update(objects, field_names, batch_size=batch_size)
         return
@@ -204,6 +205,16 @@ def _update_from_copy(cursor, table, pk, columns, rows):
     assignments = ", ".join(f"{column} = v.{column}" for column in columns[1:])
     cursor.execute(f"UPDATE {table} SET {assignments} FROM bulk_update_rows v WHERE {table}.{pk} = v.{pk}")
     cursor.execute("DROP TABLE bulk_update_rows")
+
+
+def _written(model, writer):
+    """cache.written(model), once per model for a writer's statements: they are one transaction's
+    writes, and a new version of the data is set again at its commit (a cache write each time, ~40
+    times an import otherwise)."""
+    if writer is None or model not in writer.written:
+        cache.written(model)
+        if writer is not None:
+            writer.written.add(model)
 
 
 def _run(writer, statements, *args):
@@ -261,6 +272,7 @@ class Writer:
         self._error = None
         self._abandoned = False
         self._deferred = []  # the constraints made immediate, to defer again
+        self.written = set()  # the models written, for the cache (`_written`)
         self._thread = threading.Thread(target=self._work, name="bulk-writer", daemon=True)
         self._thread.start()
         self.submit(self._check_immediately, tables)

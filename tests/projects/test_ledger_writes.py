@@ -11,7 +11,7 @@ from decimal import Decimal
 import pytest
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, connection, transaction
-from django.db.models import JSONField
+from django.db.models import F, JSONField
 from django.test.utils import CaptureQueriesContext
 
 from audit.models import AuditEntry
@@ -119,6 +119,14 @@ def test_the_projects_loaded_are_what_the_orm_loads():
     assert not queries.captured_queries
 
 
+def test_any_of_finds_what_in_finds():
+    ProjectFactory(code="W-A"), ProjectFactory(code="W-B")
+    for values in (["W-A", "W-C"], ["W-A", None, "W-B"], [], [None]):
+        any_of = Project.objects.filter(ledger._AnyOf(F("code"), values))
+        assert sorted(any_of.values_list("code", flat=True)) == sorted(
+            Project.objects.filter(code__in=values).values_list("code", flat=True))
+
+
 @pytest.mark.parametrize("value", [
     {"name": [None, "嵊州\"项目\"\n第二行"], "amount": ["1.5000", "2"], "ok": [True, False], "n": [1, -(2 ** 62)]},
     {"at": datetime.datetime(2026, 11, 25, 10, 0, 0, 123456, tzinfo=datetime.UTC), "day": datetime.date(2026, 1, 2),
@@ -182,6 +190,23 @@ def test_foreign_keys_are_deferred_again_after_the_writer():
             # Deferred as before the writer: a row may point at its parent before the parent exists.
             cursor.execute("INSERT INTO milestones_node (project_id, node_type, planned_is_agreed) "
                            "VALUES (%s, 'land', false)", [missing])
+        transaction.set_rollback(True)
+
+
+@postgres_only
+def test_a_writers_statements_mark_the_cached_data_changed_once_per_model(monkeypatch):
+    marked = []
+    monkeypatch.setattr(bulk.cache, "written", marked.append)
+    with transaction.atomic():
+        with bulk.writer([Project]) as writer:
+            first = Project(code="W-C1", name="x", investor="y")
+            bulk.insert(Project, [first], writer=writer)
+            bulk.insert(Project, [Project(code="W-C2", name="x", investor="y")], writer=writer)
+            first.name = "z"
+            bulk.update(Project, [first], ["name"], writer=writer)
+        assert marked == [Project]
+        bulk.insert(Project, [Project(code="W-C3", name="x", investor="y")])  # no writer: each time
+        assert marked == [Project, Project]
         transaction.set_rollback(True)
 
 
