@@ -19,6 +19,7 @@ and the failure logged, and a page still answers.
 
 import hashlib
 import logging
+import threading
 import uuid
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -26,6 +27,7 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import cache
 from django.core.paginator import Paginator
+from django.core.signals import request_finished, request_started
 from django.db import models, transaction
 from django.db.models.signals import post_delete, post_save
 from django.utils.functional import cached_property
@@ -48,8 +50,29 @@ def _safely(operation: Callable[[], Any], default: Any = None) -> Any:
         return default
 
 
+# Within one web request the version is read once: a page asks for a dozen cached aggregates, and
+# each read of the version was a round trip to Redis. Only between request_started and
+# request_finished (a worker process or a shell never sees a version it did not read just now);
+# a write in the request sets the new version here too.
+_request = threading.local()
+
+
+def _request_started(**_signal_kwargs) -> None:
+    _request.active, _request.version = True, None
+
+
+def _request_finished(**_signal_kwargs) -> None:
+    _request.active, _request.version = False, None
+
+
+request_started.connect(_request_started, dispatch_uid="project_data_version_request_started")
+request_finished.connect(_request_finished, dispatch_uid="project_data_version_request_finished")
+
+
 def data_version() -> str | None:
     """The current version of the project data, or None when the cache cannot be reached."""
+    if getattr(_request, "active", False) and _request.version is not None:
+        return _request.version
 
     def read():
         version = cache.get(VERSION_KEY)
@@ -58,11 +81,17 @@ def data_version() -> str | None:
             version = cache.get(VERSION_KEY)
         return version
 
-    return _safely(read)
+    version = _safely(read)
+    if getattr(_request, "active", False):
+        _request.version = version
+    return version
 
 
 def new_version() -> None:
-    _safely(lambda: cache.set(VERSION_KEY, _new_version(), None))
+    version = _new_version()
+    if getattr(_request, "active", False):
+        _request.version = None  # read again: if the cache refuses the write, the next read says so
+    _safely(lambda: cache.set(VERSION_KEY, version, None))
 
 
 def data_changed(**_signal_kwargs) -> None:
