@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 from django.core.cache import cache
 from django.db import connection
+from django.db.models.functions import Length
 from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 
@@ -142,14 +143,21 @@ def test_a_far_page_read_by_its_ids_first_is_the_same_page(monkeypatch):
         paginator = CachedCountPaginator(listed, per_page, orphans=orphans)
         pages = [[p.code for p in paginator.page(n)] for n in paginator.page_range]
         assert sum(pages, []) == plain, (per_page, orphans)
+    # A filtered list, through a join that repeats projects (their nodes), and annotated: the rows
+    # read by id carry the annotation, each once.
+    filtered = (Project.objects.filter(nodes__node_type__in=["sign", "land"], code__gt="C1").distinct()
+                .annotate(code_length=Length("code")).order_by("-signing_date", "code"))
+    plain = [(p.code, p.code_length) for p in filtered]
+    assert plain and len(plain) < 7
+    paginator = CachedCountPaginator(filtered, 2)
+    assert sum([[(p.code, p.code_length) for p in paginator.page(n)] for n in paginator.page_range], []) == plain
 
 
 def test_a_migration_or_a_restore_retires_the_cached_aggregates():
+    from django.apps import apps
     from django.db.models.signals import post_migrate
 
     from config.backup import restore, restored
-
-    from django.apps import apps
 
     reports = apps.get_app_config("reports")
     for send in (lambda: post_migrate.send(sender=reports, app_config=reports, verbosity=0, interactive=False,
