@@ -54,3 +54,25 @@ def test_a_lights_badge_names_it_and_its_overdue_days(light, days, html):
     from django.template import Context, Template
 
     assert Template("{% load web %}{% light light days %}").render(Context({"light": light, "days": days})) == html
+
+
+class Inputs(forms.Form):
+    text = forms.CharField(required=False, widget=forms.TextInput(attrs={"class": "x", "placeholder": '名称 "<全称>"',
+                                                                         "autofocus": True, "hidden": False}))
+    number = forms.DecimalField(required=False)
+    day = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    hidden = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    secret = forms.CharField(required=False, widget=forms.PasswordInput(render_value=True))
+    mail = forms.EmailField(required=False)
+    note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3, "maxlength": 2000}))
+
+
+@pytest.mark.parametrize("data", [None, {}, {"text": "甲<乙> & \"丙\"", "number": "1234.50", "day": "2026-11-26", "hidden": "7",
+                                         "secret": "p&w", "mail": "a@b.cn", "note": "第一行\n<第二行> & 0"},
+                                  {"number": "不是数", "day": "昨天", "note": "   "}])
+@pytest.mark.parametrize("field", ["text", "number", "day", "hidden", "secret", "mail", "note"])
+def test_inputs_and_the_textarea_render_as_djangos_templates_do(field, data):
+    form = Inputs(data=data, initial={"number": 1.5, "day": datetime.date(2026, 1, 2), "note": "原有"})
+    ours = form[field].as_widget()
+    form.renderer = DjangoTemplates()
+    assert ours == form[field].as_widget()
