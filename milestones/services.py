@@ -21,7 +21,12 @@ TRANSITION_NODE = {
 
 def applicable_node_types(project: Project) -> list[str]:
     """Section 3: one node per step; `land` does not apply to a project that needs no new land."""
-    return [t for t in NODE_ORDER if t != NodeType.LAND or project.needs_new_land]
+    return node_types_for(needs_new_land=project.needs_new_land)
+
+
+def node_types_for(*, needs_new_land: bool) -> list[str]:
+    """applicable_node_types before there is a project (the ledger counts a new row's nodes)."""
+    return [t for t in NODE_ORDER if t != NodeType.LAND or needs_new_land]
 
 
 def rules_by_type() -> dict[str, DeadlineRule]:

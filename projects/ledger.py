@@ -24,7 +24,6 @@ from django.db import OperationalError, connection, transaction
 from django.db.models import F, Model
 from django.db.models import signals as model_signals
 from django.db.models.base import ModelState
-from django.db.models.lookups import In
 from django.utils import timezone
 from django_fsm import ConcurrentTransitionMixin, FSMFieldMixin
 
@@ -38,10 +37,12 @@ from milestones.services import (
     TRANSITION_NODE,
     applicable_node_types,
     derive_planned_dates,
+    node_types_for,
     node_unit,
     rules_by_type,
 )
 from projects import bulk, compliance, excel, ledger_factors, signals, tables
+from projects.lookups import InArray
 from projects.models import (
     AMOUNT_UNIT_LABEL,
     Channel,
@@ -1017,7 +1018,7 @@ def _lock_existing(cells, refs):
     a re-import of unchanged rows (issue 12)."""
     codes = {_CellReader(number, values).text(H_CODE) for number, values in cells} - {""}
     alias = connection.alias
-    rows = (Project.objects.select_for_update(of=("self",)).filter(_AnyOf(F("code"), list(codes)))
+    rows = (Project.objects.select_for_update(of=("self",)).filter(InArray(F("code"), list(codes)))
             .values_list(*_PROJECT_COLUMNS))
     existing, by_id = {}, {}
     related = [(foreign_key, getattr(refs, name)) for foreign_key, name in _PROJECT_REFS]
@@ -1028,7 +1029,7 @@ def _lock_existing(cells, refs):
         existing[project.code] = by_id[project.pk] = project
     nodes_of = {pk: [] for pk in by_id}
     if by_id:
-        for values in Node.objects.filter(_AnyOf(F("project_id"), list(by_id))).values_list(*_NODE_COLUMNS):
+        for values in Node.objects.filter(InArray(F("project_id"), list(by_id))).values_list(*_NODE_COLUMNS):
             node = _loaded(Node, _NODE_COLUMNS, values, alias)
             project_id = node.__dict__["project_id"]
             _NODE_PROJECT.set_cached_value(node, by_id[project_id])
@@ -1040,18 +1041,6 @@ _PROJECT_COLUMNS = [f.attname for f in Project._meta.concrete_fields]
 _NODE_COLUMNS = [f.attname for f in Node._meta.concrete_fields]
 # The related objects select_related gave the loaded projects, and the `_References` maps by id.
 _PROJECT_REFS = [(_PLATFORM, "platforms_by_id"), (_UNIT, "units_by_id"), (_LEADER, "leaders_by_id")]
-
-
-class _AnyOf(In):
-    """`In` for many values: on PostgreSQL `column = ANY(%s)` with the values as one array, not one
-    placeholder each, which Django writes and psycopg splits again (a third of loading 10,000
-    projects and their nodes, issue 12)."""
-
-    def as_postgresql(self, compiler, connection):
-        if not self.rhs_is_direct_value():
-            return self.as_sql(compiler, connection)
-        lhs, lhs_params = self.process_lhs(compiler, connection)
-        return f"{lhs} = ANY(%s)", (*lhs_params, [value for value in self.rhs if value is not None])
 
 
 def _loaded(model, names, values, alias):
@@ -1232,7 +1221,7 @@ def _ids_ahead(rows, existing):
     ids = bulk.Ids()
     new = [row for row in rows if row.code not in existing]
     ids.reserve(Project, len(new))
-    ids.reserve(Node, sum(len(NODE_ORDER) - (not row.needs_new_land) for row in new))
+    ids.reserve(Node, sum(len(node_types_for(needs_new_land=row.needs_new_land)) for row in new))
     return ids
 
 

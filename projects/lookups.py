@@ -1,4 +1,5 @@
-"""`id__any_of=Ids([…])`: membership in a long list of ids as one query parameter.
+"""Membership in a long list of values as one query parameter: `id__any_of=Ids([…])` for ids,
+`InArray(F(column), values)` for any column.
 
 Django's `__in` writes one placeholder per value and prepares each, and a filter's value that is a
 list or tuple is walked item by item while the query is built: a unit's scope of 5,000 project ids
@@ -11,6 +12,7 @@ import hashlib
 import json
 
 from django.db import models
+from django.db.models.lookups import In
 
 
 class Ids:
@@ -43,3 +45,17 @@ class AnyOf(models.Lookup):
             # Ints only: the literal is safe, and psycopg's list adapter is slow in Python.
             return f"{lhs} = ANY(%s::bigint[])", [*lhs_params, self.rhs.array_literal]
         return f"{lhs} IN (SELECT value FROM json_each(%s))", [*lhs_params, json.dumps(self.rhs.values)]
+
+
+class InArray(In):
+    """`In` for many values of any type, used as an expression (`filter(InArray(F("code"), codes))`,
+    so that Django does not walk the list while building the query): on PostgreSQL `column = ANY(%s)`
+    with the values as one array, not one placeholder each, which Django writes and psycopg splits
+    again (a third of loading the 10,000 projects a ledger names and their nodes, issue 12). Plain
+    `IN` elsewhere. For ids, `any_of` with `Ids` is faster still."""
+
+    def as_postgresql(self, compiler, connection):
+        if not self.rhs_is_direct_value():
+            return self.as_sql(compiler, connection)
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        return f"{lhs} = ANY(%s)", (*lhs_params, [value for value in self.rhs if value is not None])

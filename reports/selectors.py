@@ -37,6 +37,7 @@ from django.db.models.functions import Coalesce, ExtractMonth
 from milestones.factor_selectors import report_factors
 from milestones.models import NODE_ORDER, Node, NodeType
 from milestones.selectors import (
+    IntFromDatabase,
     annotate_light,
     due_soon_nodes,
     light_counts,
@@ -227,11 +228,8 @@ def reach_days(*, year: int, as_of: datetime.date) -> tuple[datetime.date, ...]:
 BY_AS_OF, BY_END_OF_YEAR, BY_END_OF_NEXT_YEAR = range(3)  # positions in reach_days
 
 
-class _PackedSteps(Coalesce):
-    # An int from both backends already: no converter called per row.
-    @property
-    def convert_value(self):
-        return self._convert_value_noop
+class _PackedSteps(IntFromDatabase, Coalesce):
+    """later_steps_reached's integer, or 0 for a project with no later step done."""
 
 
 def later_steps_reached(days: tuple[datetime.date, ...]) -> Coalesce:

@@ -17,6 +17,7 @@ from django.test.utils import CaptureQueriesContext
 from audit.models import AuditEntry
 from milestones.models import Node
 from projects import bulk, ledger
+from projects.lookups import InArray
 from projects.models import Project, Status, TransitionLog
 from tests.conftest import uses_postgres
 from tests.factories import LeaderFactory, PlatformFactory, ProjectFactory, UnitFactory
@@ -119,10 +120,10 @@ def test_the_projects_loaded_are_what_the_orm_loads():
     assert not queries.captured_queries
 
 
-def test_any_of_finds_what_in_finds():
+def test_in_array_finds_what_in_finds():
     ProjectFactory(code="W-A"), ProjectFactory(code="W-B")
     for values in (["W-A", "W-C"], ["W-A", None, "W-B"], [], [None]):
-        any_of = Project.objects.filter(ledger._AnyOf(F("code"), values))
+        any_of = Project.objects.filter(InArray(F("code"), values))
         assert sorted(any_of.values_list("code", flat=True)) == sorted(
             Project.objects.filter(code__in=values).values_list("code", flat=True))
 
