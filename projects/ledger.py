@@ -469,28 +469,48 @@ def _check_row_rules(cells):
         cells.bad(ACTUAL_HEADERS[NodeType.STATISTICS], "填写了实际入库日期，必须同时填写统计库项目代码")
 
 
-def _read_workbook(path_or_file, result, progress, skipped_rows, factor_sheets):
-    """Yield (row number, {header: value}) for the data sheet: the first sheet with the required
-    headers (section 9). Title rows above its header row, total rows and empty rows are skipped;
-    what was found about the file goes to `result.notes`, the total rows to `skipped_rows` as
-    (row number, note), header problems to `result.errors`; the optional 要素保障 sheet (section 11)
-    is read into `factor_sheets`."""
+class _Unreadable(Exception):
+    """The sheet could not be read to its end (openpyxl reads rows lazily: a damaged sheet fails
+    while its rows are read, in many types); the message is the library's."""
+
+
+@contextlib.contextmanager
+def _ledger_rows(path_or_file, result, *, skipped_rows, factor_sheets, progress):
+    """The data sheet (section 9: the first sheet with the required headers) as an iterator of
+    (row number, {header: value}), read while the caller works on the rows already read; None when
+    the file or its header row is refused (`result.errors`). Title rows above its header row, total
+    rows and empty rows are skipped; what was found about the file goes to `result.notes`, the total
+    rows to `skipped_rows` as (row number, note); the optional 要素保障 sheet (section 11) is read
+    into `factor_sheets`."""
     try:
-        table = tables.open_table(path_or_file, markers=(DERIVED_MARK,))
+        table = tables.open_table(path_or_file, markers=(DERIVED_MARK,), reader_process=True)
     except tables.TableError as exc:
         result.errors.append(str(exc))
+        yield None
         return
     with table:
-        found = _find_header_row(table, result)
+        try:
+            found = _find_header_row(table, result)
+            if found is not None:
+                factor_sheets.append(ledger_factors.read_factor_sheet(table.sheets, _CellReader))
+        except Exception as exc:  # a damaged sheet, found while its first rows are read
+            raise _Unreadable(str(exc)) from exc
         if found is None:
+            yield None
             return
-        factor_sheets.append(ledger_factors.read_factor_sheet(table.sheets, _CellReader))
         sheet, header_number, columns = found
-        from tqdm import tqdm
+        yield _data_rows(table, sheet, header_number, columns, skipped_rows, progress)
 
-        rows = tqdm(sheet.rows(), total=sheet.max_row, disable=not progress, unit="行", desc="读取台账")
-        for number, values in enumerate(rows, start=1):
-            if number <= header_number or _is_empty(values):
+
+def _data_rows(table, sheet, header_number, columns, skipped_rows, progress):
+    from tqdm import tqdm
+
+    rows = itertools.islice(sheet.rows(), header_number, None)
+    total = sheet.max_row - header_number if sheet.max_row else None
+    try:
+        for number, values in enumerate(tqdm(rows, total=total, disable=not progress, unit="行", desc="导入台账"),
+                                        start=header_number + 1):
+            if _is_empty(values):
                 continue
             record = {header: values[index] if index < len(values) else None for index, header in columns}
             total_word = _total_row_word(values, record)
@@ -499,6 +519,8 @@ def _read_workbook(path_or_file, result, progress, skipped_rows, factor_sheets):
                 continue
             # Every column of the file, also where this row stops short: only an absent column is absent.
             yield number, record
+    except Exception as exc:
+        raise _Unreadable(str(exc)) from exc
 
 
 def _is_empty(values):
@@ -624,7 +646,8 @@ class _References:
 
     def resolve(self, rows, *, create_missing, result):
         """Unknown unit and leader names are errors listing the close known names, unless
-        `create_missing`; unknown platforms are created silently (they are free text)."""
+        `create_missing`; unknown platforms are created silently (they are free text). Called for
+        each part of the sheet: a name is created once, by the first part that needs it."""
         missing_units, missing_leaders, missing_platforms = {}, {}, {}
         for row in rows:
             if row.unit and row.unit not in self.units:
@@ -638,8 +661,8 @@ class _References:
             self.units.update((unit.name, unit) for unit in new_units)
             new_leaders = Leader.objects.bulk_create([Leader(name=name) for name in missing_leaders])
             self.leaders.update((leader.name, leader) for leader in new_leaders)
-            result.created_units = list(missing_units)
-            result.created_leaders = list(missing_leaders)
+            result.created_units.extend(missing_units)
+            result.created_leaders.extend(missing_leaders)
         else:
             for name, found in missing_units.items():
                 reason = _unknown_name("责任单位", name, self.units)
@@ -651,7 +674,7 @@ class _References:
                     row.errors.append((H_LEADER, reason))
         new_platforms = Platform.objects.bulk_create([Platform(name=name) for name in missing_platforms])
         self.platforms.update((platform.name, platform) for platform in new_platforms)
-        result.created_platforms = list(missing_platforms)
+        result.created_platforms.extend(missing_platforms)
 
 
 def _unknown_name(kind, name, known):
@@ -664,7 +687,7 @@ def _unknown_name(kind, name, known):
 
 
 class _Plan:
-    """What the import will write, collected in memory (all of it, or a part: see `_build`)."""
+    """What a part of the import will write, collected in memory (`_build`)."""
 
     def __init__(self):
         self.new_projects, self.changed_projects, self.changed_fields = [], [], set()
@@ -673,19 +696,10 @@ class _Plan:
         self.logs = []
         # (project or node, its state before the import) for the audit trail; None: new.
         self.before = []
-        self.split_off = []  # the new and changed projects of the parts split off (for _notify)
-
-    def split(self):
-        """What was collected so far as a plan of its own, to be written now; this one starts again."""
-        part, split_off = _Plan(), self.split_off
-        part.__dict__.update({name: value for name, value in self.__dict__.items() if name != "split_off"})
-        self.__init__()
-        self.split_off = [*split_off, *part.new_projects, *part.changed_projects]
-        return part
 
     def projects(self):
-        """Every new and changed project, in the parts split off and here."""
-        return [*self.split_off, *self.new_projects, *self.changed_projects]
+        """The new and changed projects."""
+        return [*self.new_projects, *self.changed_projects]
 
 
 def _log(project, transition, *, source, target, user, **values):
@@ -915,21 +929,21 @@ def _import_ledger(*, path_or_file, create_missing, dry_run, user, today, progre
     result = ImportResult(dry_run=dry_run)
     skipped_rows, factor_sheets = [], []
     try:
-        cells = list(_read_workbook(path_or_file, result, progress, skipped_rows, factor_sheets))
-    except Exception as exc:  # openpyxl reads rows lazily: a damaged sheet fails here, in many types
+        with _ledger_rows(path_or_file, result, skipped_rows=skipped_rows, factor_sheets=factor_sheets,
+                          progress=progress) as records:
+            if records is None or result.errors:
+                return result
+            _import_records(records, result, skipped_rows=skipped_rows, factor_sheets=factor_sheets,
+                            create_missing=create_missing, dry_run=dry_run, user=user, today=today)
+    except _Unreadable as exc:  # the import's transaction is rolled back: nothing written
         logger.warning("ledger: cannot read workbook rows: %s", exc)
+        result = ImportResult(dry_run=dry_run)
         result.errors = [f"无法读取文件（文件已损坏或含有不允许的字符，请另存为 .xlsx 后重试）：{exc}"]
-        return result
-    if result.errors:
-        return result
-    try:
-        _import_cells(cells, result, skipped_rows=skipped_rows, factor_sheets=factor_sheets,
-                      create_missing=create_missing, dry_run=dry_run, user=user, today=today, progress=progress)
     except OperationalError as exc:
         if not _waited_too_long(exc):
             raise
         logger.warning("ledger import: another import held the ledger for over %s s: %s", IMPORT_WAIT_SECONDS, exc)
-        result.busy = True
+        result = ImportResult(dry_run=dry_run, busy=True)
         result.errors = [f"另一份台账正在导入（已等待 {IMPORT_WAIT_SECONDS} 秒），请等其完成后再试"]
     return result
 
@@ -957,26 +971,42 @@ def _waited_too_long(exc: OperationalError) -> bool:
     return getattr(exc.__cause__, "sqlstate", None) == "55P03" or "database is locked" in str(exc)
 
 
-def _import_cells(cells, result, *, skipped_rows, factor_sheets, create_missing, dry_run, user, today, progress):
+def _import_records(records, result, *, skipped_rows, factor_sheets, create_missing, dry_run, user, today):
+    """Import the rows as they are read, PART_ROWS at a time: each part's projects locked, its rows
+    checked and built, and, while the sheet has no bad cell so far, written (bulk's writer thread)
+    while the next part is read and built. A bad cell anywhere rolls back the whole import, as
+    before any part was written; every row is still checked, for the complete list of errors."""
     with transaction.atomic(), audit_channel(AuditChannel.IMPORT, user=user):
         _one_import_at_a_time()
-        refs = _References()
-        existing, nodes_of = _lock_existing(cells, refs)
-        rows = [_parse_row(number, _with_system_values(values, existing, nodes_of)) for number, values in cells]
-        for row in rows:
-            _check_cells(row)
-        _check_duplicate_codes(rows)
-        refs.resolve(rows, create_missing=create_missing, result=result)
-        # A sheet without a bad cell so far is written while it is built (_build); one found bad
-        # later is rolled back whole, as any import with an error.
-        writing = not dry_run and not any(row.errors for row in rows)
+        refs, rules, check = _References(), rules_by_type(), ValueCheck(Project)
+        rows, first_rows, changed = [], {}, []
         at = timezone.now()
         ContentType.objects.get_for_models(*_WRITTEN)  # the audit's, read before the writer starts
-        ids = _ids_ahead(rows, existing) if writing else None
-        with bulk.writer(_WRITTEN) if writing else contextlib.nullcontext() as writer:
-            write = functools.partial(_write, writer=writer, at=at, ids=ids) if writing else None
-            plan = _build(rows, existing=existing, nodes_of=nodes_of, refs=refs, today=today, user=user, result=result,
-                          progress=progress, write=write)
+        with bulk.writer(_WRITTEN) if not dry_run else contextlib.nullcontext() as writer:
+            writing = not dry_run
+            pending = None  # the part built last, written once the next part's queries are done
+            for part in _parts(records, PART_ROWS):
+                existing, nodes_of = _lock_existing(part, refs, skip=first_rows)
+                part_rows = [_parse_row(number, _with_system_values(values, existing, nodes_of))
+                             for number, values in part]
+                for row in part_rows:
+                    _check_cells(row)
+                _check_duplicate_codes(part_rows, first_rows)
+                refs.resolve(part_rows, create_missing=create_missing, result=result)
+                rows.extend(part_rows)
+                writing = writing and not any(row.errors for row in part_rows)
+                ids = _ids_ahead(part_rows, existing) if writing else None
+                if pending is not None and writing:
+                    # Sent after this part's queries: psycopg would run them after the writer's
+                    # statements, and the writer works while this part is built.
+                    _write(*pending, writer, at=at)
+                pending = None
+                plan = _build(part_rows, existing=existing, nodes_of=nodes_of, refs=refs, rules=rules, check=check,
+                              today=today, user=user, result=result)
+                writing = writing and not any(row.errors for row in part_rows)
+                changed.extend(plan.projects())
+                if writing:
+                    pending = (plan, ids)
             errors = sorted(
                 (row.number, HEADER_ORDER.get(header, -1), header, reason)
                 for row in rows for header, reason in row.errors
@@ -995,11 +1025,18 @@ def _import_cells(cells, result, *, skipped_rows, factor_sheets, create_missing,
                 # Units, leaders and platforms made for the check are undone with everything else.
                 transaction.set_rollback(True)
                 return
-            _write(plan, writer, at=at, ids=ids)
+            if pending is not None:
+                _write(*pending, writer, at=at)
         _count_factor_changes(result, ledger_factors.write(factors, today=today, user=user))
-        _notify(plan.projects())
+        _notify(changed)
     logger.info("ledger import: %s created, %s updated, %s unchanged", len(result.created),
                 len(result.updated), len(result.unchanged))
+
+
+def _parts(records, size):
+    records = iter(records)
+    while part := list(itertools.islice(records, size)):
+        yield part
 
 
 def _count_factor_changes(result, codes):
@@ -1010,13 +1047,14 @@ def _count_factor_changes(result, codes):
             result.updated.append(code)
 
 
-def _lock_existing(cells, refs):
+def _lock_existing(cells, refs, *, skip=()):
     """The projects the ledger's codes name, locked so that a transition made meanwhile in the UI
     cannot be lost, by code, and their nodes by project id (two queries). Read as rows and made
     into instances here (`_loaded`), the projects' platform, unit and leader taken from `refs`:
     Django's instances, with select_related and the prefetched nodes, cost more than the rest of
-    a re-import of unchanged rows (issue 12)."""
-    codes = {_CellReader(number, values).text(H_CODE) for number, values in cells} - {""}
+    a re-import of unchanged rows (issue 12). `skip`: codes of earlier rows, whose repetition is a
+    bad row whatever the database holds (one an earlier part created may or may not be written yet)."""
+    codes = {_CellReader(number, values).text(H_CODE) for number, values in cells} - {""} - set(skip)
     alias = connection.alias
     rows = (Project.objects.select_for_update(of=("self",)).filter(InArray(F("code"), list(codes)))
             .values_list(*_PROJECT_COLUMNS))
@@ -1109,8 +1147,8 @@ def _check_cells(row):
             row.errors.append((header, date_problem(day)))
 
 
-def _check_duplicate_codes(rows):
-    first_row = {}
+def _check_duplicate_codes(rows, first_row):
+    """`first_row`: the row number of each code seen so far, in this part and the earlier ones."""
     for row in rows:
         if not row.code:
             continue
@@ -1128,24 +1166,12 @@ def _as_loaded(instance, attributes):
     return old
 
 
-def _build(rows, *, existing, nodes_of, refs, today, user, result, progress, write=None):
-    """The plan of what `rows` change. With `write`, each WRITE_EVERY rows' part is handed to it as
-    soon as it is made, until a row turns out bad (then the import is rolled back anyway): written
-    from bulk's writer thread, the server inserts and checks one part while the next is built
-    (issue 12: the import's server work, ~40% of a first run, no longer waits for the last row)."""
-    rules = rules_by_type()
+def _build(rows, *, existing, nodes_of, refs, rules, check, today, user, result):
+    """The plan of what `rows` (a part of the sheet) change, made in memory."""
     plan = _Plan()
-    check = ValueCheck(Project)
-    from tqdm import tqdm
-
-    clean, since_written = True, 0
-    for row in tqdm(rows, disable=not progress, unit="行", desc="校验与状态推演"):
+    for row in rows:
         if row.errors:
             continue
-        if write is not None and clean and since_written >= WRITE_EVERY:
-            write(plan.split())
-            since_written = 0
-        since_written += 1
         project = existing.get(row.code)
         is_new = project is None
         if is_new:
@@ -1163,7 +1189,6 @@ def _build(rows, *, existing, nodes_of, refs, today, user, result, progress, wri
         for field_name, messages in check.errors(project).items():
             row.errors.extend((FIELD_HEADERS.get(field_name, H_STATUS), message) for message in messages)
         if row.errors:
-            clean = False
             continue
         # Section 4's earliest pending date, from the nodes as the import leaves them (not audited:
         # derived; the nodes' own changes are).
@@ -1206,16 +1231,15 @@ def _build(rows, *, existing, nodes_of, refs, today, user, result, progress, wri
 
 
 # Tables the import writes in bulk (their foreign keys are checked by bulk's writer), and how many
-# rows make a part written while the next is built: small enough that little is left to write after
-# the last row (what the server does for the last part is all the import waits for: ~0.7 s with
-# 2,000 rows a part, ~0.35 s with 1,000, on a loaded machine), large enough that each statement's
-# own cost stays small.
+# rows make a part, read, locked, built and written together: small enough that little is left to
+# write after the last row (what the server does for the last part is all the import waits for),
+# large enough that each statement's own cost stays small.
 _WRITTEN = [Project, Node, TransitionLog, AuditEntry]
-WRITE_EVERY = 1000
+PART_ROWS = 1000
 
 
 def _ids_ahead(rows, existing):
-    """The ids the new projects and their nodes will have, taken before the writer starts (bulk.Ids):
+    """The ids the new projects of a part and their nodes will have, taken before its write (bulk.Ids):
     one per new project, one per node it will have (section 3: each step's, the land's only when it
     needs new land). A node an existing project gains takes its id when it is written."""
     ids = bulk.Ids()
@@ -1225,7 +1249,7 @@ def _ids_ahead(rows, existing):
     return ids
 
 
-def _write(plan, writer, *, at, ids=None):
+def _write(plan, ids, writer, *, at):
     """A handful of bulk statements (projects.bulk) for `plan`, sent by `writer` when there is one;
     the caller's transaction makes them all or nothing. `at`: the moment of the whole import; `ids`:
     the ids taken ahead (`_ids_ahead`)."""

@@ -9,6 +9,7 @@ that cannot be read is a `TableError` with a Chinese message, and the library's 
 import codecs
 import csv
 import datetime
+import functools
 import io
 import logging
 import xml.etree.ElementTree as ElementTree
@@ -72,11 +73,21 @@ def column_letter(index):
     return get_column_letter(index + 1)
 
 
-def open_table(path_or_file, *, markers=()) -> Table:
+def open_table(path_or_file, *, markers=(), reader_process=False) -> Table:
     """Open a path or a file object (an upload) as a `Table`. `markers`: texts to look for in date
-    cells' number formats; such a cell's value comes back as `Marked(value, marker)`."""
+    cells' number formats; such a cell's value comes back as `Marked(value, marker)`.
+    `reader_process`: a large .xlsx is read by a child process (projects.sheet_reader), for a
+    caller that works on each row as it comes, on the machine's other core."""
     data = _read_bytes(path_or_file)
     if data.startswith(XLSX_MAGIC):
+        if reader_process:
+            from . import sheet_reader
+
+            reader = sheet_reader.start(data, markers)
+            if reader is not None:
+                table = _open_xlsx_elsewhere(reader)
+                if table is not None:
+                    return table
         return _open_xlsx(data, markers)
     if data.startswith(XLS_MAGIC):
         return _open_xls(data, markers)
@@ -105,16 +116,26 @@ def _read_bytes(path_or_file) -> bytes:
 # --- .xlsx --------------------------------------------------------------------------------------
 
 
+XLSX_UNREADABLE = "无法读取文件：不是有效的 .xlsx 文件（文件可能已损坏，或另存为时选错了格式）"
+
+
+def load_xlsx(file):
+    return openpyxl.load_workbook(file, read_only=True, data_only=True)
+
+
+def xlsx_worksheets(workbook):
+    """The sheets that have cells (a chart sheet has none), in the workbook's order."""
+    return [worksheet for worksheet in workbook.worksheets if hasattr(worksheet, "iter_rows")]
+
+
 def _open_xlsx(data, markers):
     try:
-        workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        workbook = load_xlsx(io.BytesIO(data))
     except Exception as exc:  # openpyxl raises many types (zip, XML, KeyError) for a damaged file
         logger.warning("table: cannot open xlsx: %s", exc)
-        raise TableError("无法读取文件：不是有效的 .xlsx 文件（文件可能已损坏，或另存为时选错了格式）") from None
+        raise TableError(XLSX_UNREADABLE) from None
     sheets = []
-    for worksheet in workbook.worksheets:
-        if not hasattr(worksheet, "iter_rows"):  # a chart sheet has no cells
-            continue
+    for worksheet in xlsx_worksheets(workbook):
         sheets.append(Sheet(
             name=worksheet.title,
             hidden_columns=_xlsx_hidden_columns(worksheet),
@@ -123,6 +144,30 @@ def _open_xlsx(data, markers):
             _rows=lambda ws=worksheet: _xlsx_rows(ws, markers),
         ))
     return Table(kind="xlsx", sheets=sheets, close=workbook.close)
+
+
+def _open_xlsx_elsewhere(reader):
+    """The table of a workbook the child process `reader` reads: each sheet's first rows as it sent
+    them, the rest streamed from it when a caller reads on. None when the child could not open it:
+    the caller opens it in-process, which tells a damaged file from a child that failed to run."""
+    from .sheet_reader import SheetReaderError
+
+    try:
+        found = reader.sheets()
+    except SheetReaderError as exc:
+        reader.close()
+        logger.warning("table: the sheet reader process could not open the workbook, opening it here: %s", exc)
+        return None
+    sheets = [Sheet(name=sheet["name"], hidden_columns=sheet["hidden_columns"], hidden=sheet["hidden"],
+                    max_row=sheet["max_row"], _rows=functools.partial(_streamed_rows, reader, index, sheet["head"]))
+              for index, sheet in enumerate(found)]
+    return Table(kind="xlsx", sheets=sheets, close=reader.close)
+
+
+def _streamed_rows(reader, index, head):
+    yield from head
+    if len(head) == reader.head_rows:  # there may be more
+        yield from reader.rows(index, len(head) + 1)
 
 
 def _xlsx_rows(worksheet, markers):

@@ -25,6 +25,18 @@ OFFICE_HEADERS = ["序号", "项目编号", "项目名称", "投资方", "总投
                   "责任单位", "用地面积(亩)", "签约日期", "计划供地\n日期", "实际供地日期"]
 
 
+@pytest.fixture(autouse=True, params=["in-process", "child process"])
+def reading(request, monkeypatch):
+    """Every file read both ways: in-process, and .xlsx by projects.sheet_reader's child (issue 12),
+    which the importer starts for large workbooks only."""
+    if request.param == "child process":
+        from projects import sheet_reader
+
+        monkeypatch.setattr(sheet_reader, "MIN_BYTES", 0)
+        monkeypatch.setattr(sheet_reader, "HEAD_ROWS", 3)
+    return request.param
+
+
 @pytest.fixture(autouse=True)
 def _today_is_25_november_2026():
     with time_machine.travel(datetime.datetime(2026, 11, 25, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai")), tick=False):

@@ -36,7 +36,7 @@ postgres_only = pytest.mark.skipif(not uses_postgres(), reason="the writer threa
 @pytest.fixture
 def parts_of_two(monkeypatch):
     """Parts of two rows: a five-row sheet is written in three parts."""
-    monkeypatch.setattr(ledger, "WRITE_EVERY", 2)
+    monkeypatch.setattr(ledger, "PART_ROWS", 2)
 
 
 @pytest.fixture
@@ -158,7 +158,7 @@ def test_the_ids_taken_ahead_are_the_ones_written(tmp_path, parts_of_two, monkey
     (a node per step, the land's only where new land is needed): all given out, in order."""
     taken = []
     ids_ahead = ledger._ids_ahead
-    monkeypatch.setattr(ledger, "_ids_ahead", lambda rows, existing: taken.append(ids_ahead(rows, existing)) or taken[0])
+    monkeypatch.setattr(ledger, "_ids_ahead", lambda rows, existing: taken.append(ids_ahead(rows, existing)) or taken[-1])
     ProjectFactory(code="W-OLD")
     sheet = [*rows(3), base_row(项目编号="W-NOLAND", 是否需新供地="否", **{"用地面积（亩）": None}),
              base_row(项目编号="W-LEAD", 状态="在谈", 签约日期="2027-01-01"), base_row(项目编号="W-OLD", 签约日期="2026-01-15")]
