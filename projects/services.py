@@ -7,6 +7,7 @@ and queues notifications, all in one transaction.
 
 import datetime
 import hashlib
+import operator
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -73,14 +74,13 @@ _SNAPSHOT_FIELDS = ("signing_date", "suspended_from", "suspended_on", "status_re
                     "responsible_unit_id", *compliance.REVIEW_FIELDS)
 
 
+_snapshot_values = operator.attrgetter(*_SNAPSHOT_FIELDS)
+
+
 def _snapshot(project):
-    values = {}
-    for name in _SNAPSHOT_FIELDS:
-        value = getattr(project, name)
-        if isinstance(value, (datetime.date, Decimal)):
-            value = str(value)
-        values[name] = value
-    return values
+    # Read in one call: the ledger import snapshots ~27,000 transitions per 10,000 rows (issue 12).
+    return {name: str(value) if isinstance(value, (datetime.date, Decimal)) else value
+            for name, value in zip(_SNAPSHOT_FIELDS, _snapshot_values(project))}
 
 
 def _restore(project, values):

@@ -46,6 +46,7 @@ class SheetReader:
     def __init__(self, data: bytes, markers=()):
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [_ROOT, os.environ.get("PYTHONPATH")]))}
         self._process = subprocess.Popen(_COMMAND, stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env)
+        _widen(self._process.stdout)
         self._streaming = False  # a sheet's rows were asked for and not all received yet
         self.head_rows = HEAD_ROWS
         # Fed from a thread: the child reads the bytes as they come, and the caller goes on at once.
@@ -112,6 +113,21 @@ class SheetReader:
                 pipe.close()
             except (OSError, ValueError):
                 pass  # stdin's buffer could not be flushed to the killed child
+
+
+# A pipe holds 64 KB by default, about 200 rows: while the importer built a part, the child sent
+# those and waited, and the importer then waited for the rest of the next part (issue 12: ~50 ms
+# a part). 1 MB (Linux's default limit for an unprivileged process) holds two to three parts.
+PIPE_BYTES = 1024 * 1024
+
+
+def _widen(pipe):
+    try:
+        import fcntl  # POSIX only
+
+        fcntl.fcntl(pipe.fileno(), fcntl.F_SETPIPE_SZ, PIPE_BYTES)
+    except (ImportError, AttributeError, OSError) as exc:  # not Linux, or a lower limit: the default pipe still works
+        logger.info("sheet reader: pipe left at its default size: %s", exc)
 
 
 def start(data: bytes, markers=()) -> SheetReader | None:

@@ -73,6 +73,15 @@ def test_a_bad_row_after_parts_were_written_rolls_everything_back(tmp_path, part
     assert nothing_written() and not AuditEntry.objects.exists() and not notified
 
 
+def test_a_code_repeated_in_a_later_part_is_only_a_repeated_code(tmp_path, parts_of_two, notified):
+    """The row that repeats a code an earlier part created (and may have written) is refused for the
+    repetition, and nothing of the earlier parts stays."""
+    repeated = base_row(项目编号="W000", 实际供地日期=None, 签约日期="2026-02-01")
+    result = run_import(tmp_path, [*rows(4), repeated])
+    assert result.errors == ["第6行 项目编号: 项目编号「W000」与第2行重复"]
+    assert nothing_written() and not notified
+
+
 def test_a_dry_run_writes_no_part(tmp_path, parts_of_two):
     result = run_import(tmp_path, rows(5), dry_run=True)
     assert result.ok and len(result.created) == 5

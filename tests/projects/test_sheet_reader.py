@@ -134,6 +134,15 @@ def test_the_child_is_reaped_and_its_pipes_closed_with_the_table(always_in_a_chi
     assert process.stdin.closed and process.stdout.closed
 
 
+@pytest.mark.skipif(not hasattr(__import__("fcntl"), "F_GETPIPE_SZ"), reason="Linux's pipe sizes")
+def test_the_pipe_from_the_child_holds_parts_of_rows(always_in_a_child, readers):
+    import fcntl
+
+    with tables.open_table(io.BytesIO(workbook_bytes()), reader_process=True):
+        size = fcntl.fcntl(readers[0]._process.stdout.fileno(), fcntl.F_GETPIPE_SZ)
+    assert size >= sheet_reader.PIPE_BYTES
+
+
 def test_the_child_finds_this_code_from_any_directory(always_in_a_child, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("PYTHONPATH", raising=False)
