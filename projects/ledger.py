@@ -187,12 +187,14 @@ class ImportResult:
     def ok(self) -> bool:
         return not self.errors
 
-    def summary(self) -> str:
-        """The Chinese summary printed at the end of an import."""
+    def summary(self, *, notes=True) -> str:
+        """The Chinese summary printed at the end of an import; `notes=False`: without the notes
+        (a page lists them itself)."""
+        notes_lines = self._notes_lines() if notes else []
         if self.busy:
             return "导入未进行：另一份台账正在导入，请等其完成后再试；未写入任何数据"
         if self.errors:
-            return "\n".join([f"导入失败：共 {len(self.errors)} 处错误，未写入任何数据", *self._notes_lines()])
+            return "\n".join([f"导入失败：共 {len(self.errors)} 处错误，未写入任何数据", *notes_lines])
         verb = "将" if self.dry_run else ""
         lines = [
             ("试运行（未写入任何数据）：" if self.dry_run else "导入完成：")
@@ -205,7 +207,7 @@ class ImportResult:
             lines.append(f"{verb}新建联系市领导：{'、'.join(self.created_leaders)}")
         if self.created_platforms:
             lines.append(f"{verb}新建所在平台：{'、'.join(self.created_platforms)}")
-        return "\n".join([*lines, *self._notes_lines()])
+        return "\n".join([*lines, *notes_lines])
 
     def _notes_lines(self):
         return ["已跳过或按规则读取的内容：", *self.notes] if self.notes else []

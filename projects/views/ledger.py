@@ -37,15 +37,30 @@ class ConfirmForm(forms.Form):
     create_missing = forms.BooleanField(required=False)
 
 
-def changes(result) -> list[dict]:
-    """新增/更新/无变化 per project with its name: the stored one, or for a new project the sheet's
-    (one query)."""
-    codes = [*result.created, *result.updated, *result.unchanged]
+# A province's ledger changes 10,000 projects at once: the page lists the first ones (the counts
+# are in the summary above the list), and the first errors, so that it stays a page (issue 12).
+LISTED_CHANGES = 500
+LISTED_ERRORS = LISTED_NOTES = 1000
+
+
+def changes(result, limit=None) -> list[dict]:
+    """新增/更新/无变化 per project with its name, the first `limit`: the stored name, or for a new
+    project the sheet's (one query)."""
+    listed = [*((code, "新增") for code in result.created), *((code, "更新") for code in result.updated),
+              *((code, "无变化") for code in result.unchanged)][:limit or LISTED_CHANGES]
+    codes = [code for code, _ in listed if code not in result.new_names]
     names = {**result.new_names, **dict(Project.objects.filter(code__in=codes).values_list("code", "name"))}
-    rows = [{"code": code, "name": names.get(code, ""), "change": "新增"} for code in result.created]
-    rows += [{"code": code, "name": names.get(code, ""), "change": "更新"} for code in result.updated]
-    rows += [{"code": code, "name": names.get(code, ""), "change": "无变化"} for code in result.unchanged]
-    return rows
+    return [{"code": code, "name": names.get(code, ""), "change": change} for code, change in listed]
+
+
+def _listed(result):
+    """The context for the result's lists: the first changes and errors, and how many are left out."""
+    changed = len(result.created) + len(result.updated) + len(result.unchanged)
+    return {"summary": result.summary(notes=False),
+            "changes": changes(result), "changes_total": changed,
+            "changes_unlisted": max(changed - LISTED_CHANGES, 0),
+            "errors": result.errors[:LISTED_ERRORS], "errors_unlisted": max(len(result.errors) - LISTED_ERRORS, 0),
+            "notes": result.notes[:LISTED_NOTES], "notes_unlisted": max(len(result.notes) - LISTED_NOTES, 0)}
 
 
 @role_required(selectors.can_edit)
@@ -63,7 +78,7 @@ def ledger_import(request):
             result = import_ledger(path_or_file=io.BytesIO(content), create_missing=create_missing, user=request.user)
             if result.ok:
                 ledger_uploads.discard(user=request.user, digest=confirm.cleaned_data["digest"])
-            context.update(result=result, changes=changes(result))
+            context.update(result=result, **_listed(result))
     elif request.method == "POST":
         form = LedgerUploadForm(request.POST, request.FILES)
         context["form"] = form
@@ -71,7 +86,7 @@ def ledger_import(request):
             content, create_missing = form.cleaned_data["file"], form.cleaned_data["create_missing"]
             result = import_ledger(path_or_file=io.BytesIO(content), create_missing=create_missing, dry_run=True,
                                    user=request.user)
-            context.update(result=result, changes=changes(result), create_missing=create_missing,
+            context.update(result=result, **_listed(result), create_missing=create_missing,
                            file_name=request.FILES["file"].name)
             if result.ok:
                 context["digest"] = ledger_uploads.keep(user=request.user, content=content)

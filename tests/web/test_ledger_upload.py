@@ -14,8 +14,8 @@ from django.urls import reverse
 from projects import ledger_uploads
 from projects.ledger import HEADERS
 from projects.models import Project
-from tests.projects.test_ledger import base_row as row  # the ledger tests' valid row
 from tests.factories import ProjectFactory
+from tests.projects.test_ledger import base_row as row  # the ledger tests' valid row
 
 from .conftest import login
 
@@ -122,3 +122,37 @@ def test_an_old_xls_is_checked_and_imported_from_the_page(client, center_user, t
     assert "第5行为合计行，已跳过" in response.content.decode()
     response = client.post(reverse("ledger_import"), {"digest": response.context["digest"]})
     assert response.status_code == 200 and Project.objects.filter(code="SZ2025-0101").exists()
+
+
+def test_a_large_ledger_lists_its_first_changes_and_says_how_many_are_left_out(client, center_user, monkeypatch):
+    """Issue 12: a province's ledger changes thousands of projects; the page lists the first ones
+    and the counts, and stays a page (one query for the listed names whatever the file's size)."""
+    from projects.views import ledger as views
+
+    monkeypatch.setattr(views, "LISTED_CHANGES", 3)
+    ProjectFactory(code="K-OLD", name="旧项目")
+    rows = [row(项目编号=f"K{index:02d}", 项目名称=f"新项目{index:02d}") for index in range(5)]
+    response = upload(login(client, center_user), *rows, row(项目编号="K-OLD", 项目名称="旧项目改名", 签约日期="2026-01-15"))
+    assert response.status_code == 200, response.context["result"].errors
+    assert [(r["code"], r["name"]) for r in response.context["changes"]] == [
+        ("K00", "新项目00"), ("K01", "新项目01"), ("K02", "新项目02")]
+    text = response.content.decode()
+    assert "此处列出前 3 个项目，另有 3 个未列出" in text
+    assert '<span class="count-pill">6</span>' in text
+    assert "将新增 5 个、将更新 1 个项目" in text
+
+
+def test_the_page_lists_the_first_errors_and_notes_of_a_file_full_of_them(client, center_user, monkeypatch):
+    from projects.views import ledger as views
+
+    monkeypatch.setattr(views, "LISTED_ERRORS", 2)
+    monkeypatch.setattr(views, "LISTED_NOTES", 1)
+    rows = [row(项目编号=f"K{index:02d}", 总投资="很多", 签约日期="2026.3.1") for index in range(4)]
+    response = upload(login(client, center_user), *rows)
+    assert response.status_code == 400
+    text = response.content.decode()
+    assert "导入失败：共 4 处错误" in text or "检查未通过" in text
+    assert response.context["errors"] == ["第2行 总投资: 应为数字，而不是「很多」", "第3行 总投资: 应为数字，而不是「很多」"]
+    assert "另有 2 处错误未列出" in text
+    assert response.context["notes"] == ["第2行 签约日期: 「2026.3.1」按 2026-03-01 读取"]
+    assert "另有 3 条未列出" in text
