@@ -65,7 +65,7 @@ class SheetReader:
 
     def _receive(self):
         try:
-            kind, payload = pickle.load(self._process.stdout)
+            kind, payload = _Unpickler(self._process.stdout).load()
         except (EOFError, OSError, ValueError, pickle.UnpicklingError) as exc:
             self.close()
             raise SheetReaderError(f"sheet reader process ended (exit code {self._process.returncode}): {exc!r}") \
@@ -130,6 +130,20 @@ def _widen(pipe):
         logger.info("sheet reader: pipe left at its default size: %s", exc)
 
 
+class _Unpickler(pickle.Unpickler):
+    """Unpickles what the child sends and nothing else: cell values are text, numbers, booleans,
+    None and dates, times and durations (`tables.Marked` around a date). The child parses files from
+    anyone; should it ever send something else, that is an error, never an object to construct."""
+
+    ALLOWED = {("datetime", "datetime"), ("datetime", "date"), ("datetime", "time"), ("datetime", "timedelta"),
+               ("projects.tables", "Marked")}
+
+    def find_class(self, module, name):
+        if (module, name) not in self.ALLOWED:
+            raise pickle.UnpicklingError(f"sheet reader sent a {module}.{name}")
+        return super().find_class(module, name)
+
+
 def start(data: bytes, markers=()) -> SheetReader | None:
     """A reader for `data`, or None when it is too small to gain from one or no process can be
     started (the caller then reads in-process)."""
@@ -146,7 +160,9 @@ def main():
     """The child: the workbook's bytes and requests from stdin, answers to stdout."""
     stdin = sys.stdin.buffer
     out = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
-    sys.stdout = sys.stderr  # anything a library prints must not corrupt the answers
+    # Anything a library prints, from Python or C, goes to stderr: only the answers are in the pipe.
+    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
+    sys.stdout = sys.stderr
     try:
         _serve(stdin, out)
     except (BrokenPipeError, EOFError):

@@ -230,3 +230,24 @@ def test_a_ledger_read_by_the_child_imports_as_one_read_in_process(always_in_a_c
     assert result.created == [f"K{index:03d}" for index in range(15)]
     assert result.notes == ["第17行为合计行，已跳过"]
     assert Project.objects.filter(status="land_acquired").count() == 7
+
+
+def test_what_the_child_may_send_is_cell_values_and_nothing_else():
+    import pickle
+
+    values = ("rows", [(tables.Marked(datetime.datetime(2026, 1, 2), DERIVED_MARK), datetime.date(2026, 1, 1),
+                        datetime.time(8, 30), datetime.timedelta(days=2), 1.5, 10 ** 30, "文字", None, True)])
+    assert sheet_reader._Unpickler(io.BytesIO(pickle.dumps(values, protocol=pickle.HIGHEST_PROTOCOL))).load() == values
+    with pytest.raises(pickle.UnpicklingError, match="sent a posix.system"):
+        sheet_reader._Unpickler(io.BytesIO(pickle.dumps(("rows", [(os.system,)])))).load()
+
+
+def test_what_a_library_prints_in_the_child_does_not_reach_the_rows(always_in_a_child, monkeypatch):
+    """The child's stdout (Python's and the C library's) is its stderr: only the answers use the pipe."""
+    monkeypatch.setattr(sheet_reader, "_COMMAND", [
+        sheet_reader._COMMAND[0], "-P", "-c",
+        "import os, projects.tables as t; load = t.load_xlsx\n"
+        "def noisy(f):\n    print('python says hello'); os.write(1, b'C says hello'); return load(f)\n"
+        "t.load_xlsx = noisy\nfrom projects.sheet_reader import main; main()"])
+    with tables.open_table(io.BytesIO(workbook_bytes()), reader_process=True) as table:
+        assert len(list(table.sheets[1].rows())) == 21
