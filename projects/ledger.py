@@ -999,8 +999,8 @@ def _import_records(records, result, *, skipped_rows, factor_sheets, create_miss
                 writing = writing and not any(row.errors for row in part_rows)
                 ids = _ids_ahead(part_rows, existing) if writing else None
                 if pending is not None and writing:
-                    # Sent after this part's queries: psycopg would run them after the writer's
-                    # statements, and the writer works while this part is built.
+                    # Sent after this part's queries, which would otherwise wait for the statement
+                    # the writer is running; the writer then works while this part is built.
                     _write(*pending, writer, at=at)
                 pending = None
                 plan = _build(part_rows, existing=existing, nodes_of=nodes_of, refs=refs, rules=rules, check=check,

@@ -48,7 +48,8 @@ class SheetReader:
         self._process = subprocess.Popen(_COMMAND, stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env)
         _widen(self._process.stdout)
         self._streaming = False  # a sheet's rows were asked for and not all received yet
-        self.head_rows = HEAD_ROWS
+        self._requests = 0
+        self.head_rows, self.chunk_rows = HEAD_ROWS, CHUNK_ROWS
         # Fed from a thread: the child reads the bytes as they come, and the caller goes on at once.
         self._feeder = threading.Thread(target=self._feed, args=(data, tuple(markers)), name="sheet-reader-feed",
                                         daemon=True)
@@ -58,7 +59,7 @@ class SheetReader:
         try:
             self._process.stdin.write(struct.pack(">Q", len(data)))
             self._process.stdin.write(data)
-            pickle.dump((markers, self.head_rows), self._process.stdin)
+            pickle.dump((markers, self.head_rows, self.chunk_rows), self._process.stdin)
             self._process.stdin.flush()
         except (OSError, ValueError) as exc:  # the child is gone: the next read says so
             logger.info("sheet reader: could not send the workbook: %s", exc)
@@ -84,7 +85,8 @@ class SheetReader:
 
     def rows(self, sheet_index: int, start: int):
         """The rows of the `sheet_index`-th sheet from row number `start` (1-based) to its end, as
-        tuples (`tables._xlsx_rows`). A stream left unfinished is read to its end before the next."""
+        tuples (`tables._xlsx_rows`). A stream left unfinished is read to its end before the next
+        one starts; the one left can then not be resumed."""
         while self._streaming:  # an earlier caller stopped early: skip what the child sent it
             if self._receive()[0] == "end":
                 self._streaming = False
@@ -93,13 +95,17 @@ class SheetReader:
             self._process.stdin.flush()
         except (OSError, ValueError) as exc:
             raise SheetReaderError(f"sheet reader process is gone: {exc}") from None
-        self._streaming = True
+        self._streaming, self._requests = True, self._requests + 1
+        request = self._requests
         while True:
             kind, payload = self._receive()
             if kind == "end":
                 self._streaming = False
                 return
-            yield from payload
+            for row in payload:
+                if request != self._requests:
+                    raise RuntimeError("a sheet's rows were read on after another sheet's were asked for")
+                yield row
 
     def close(self):
         """Stop the child if it still runs, and reap it (no zombie, no open pipe). Idempotent."""
@@ -178,7 +184,7 @@ def _serve(stdin, out):
 
     (size,) = struct.unpack(">Q", stdin.read(8))
     data = stdin.read(size)
-    markers, head_rows = pickle.load(stdin)
+    markers, head_rows, chunk_rows = pickle.load(stdin)
     try:
         worksheets = tables.xlsx_worksheets(tables.load_xlsx(io.BytesIO(data)))
         sheets = [{"name": ws.title, "hidden": ws.sheet_state != "visible",
@@ -193,7 +199,7 @@ def _serve(stdin, out):
         sheet_index, start = pickle.load(stdin)
         try:
             rows = itertools.islice(tables._xlsx_rows(worksheets[sheet_index], markers), start - 1, None)
-            while chunk := list(itertools.islice(rows, CHUNK_ROWS)):
+            while chunk := list(itertools.islice(rows, chunk_rows)):
                 send("rows", chunk)
         except BrokenPipeError:
             raise

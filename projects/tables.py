@@ -116,9 +116,6 @@ def _read_bytes(path_or_file) -> bytes:
 # --- .xlsx --------------------------------------------------------------------------------------
 
 
-XLSX_UNREADABLE = "无法读取文件：不是有效的 .xlsx 文件（文件可能已损坏，或另存为时选错了格式）"
-
-
 def load_xlsx(file):
     return openpyxl.load_workbook(file, read_only=True, data_only=True)
 
@@ -133,7 +130,7 @@ def _open_xlsx(data, markers):
         workbook = load_xlsx(io.BytesIO(data))
     except Exception as exc:  # openpyxl raises many types (zip, XML, KeyError) for a damaged file
         logger.warning("table: cannot open xlsx: %s", exc)
-        raise TableError(XLSX_UNREADABLE) from None
+        raise TableError("无法读取文件：不是有效的 .xlsx 文件（文件可能已损坏，或另存为时选错了格式）") from None
     sheets = []
     for worksheet in xlsx_worksheets(workbook):
         sheets.append(Sheet(

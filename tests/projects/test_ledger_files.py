@@ -34,6 +34,7 @@ def reading(request, monkeypatch):
 
         monkeypatch.setattr(sheet_reader, "MIN_BYTES", 0)
         monkeypatch.setattr(sheet_reader, "HEAD_ROWS", 3)
+        monkeypatch.setattr(sheet_reader, "CHUNK_ROWS", 2)
     return request.param
 
 

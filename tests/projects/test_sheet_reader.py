@@ -251,3 +251,17 @@ def test_what_a_library_prints_in_the_child_does_not_reach_the_rows(always_in_a_
         "t.load_xlsx = noisy\nfrom projects.sheet_reader import main; main()"])
     with tables.open_table(io.BytesIO(workbook_bytes()), reader_process=True) as table:
         assert len(list(table.sheets[1].rows())) == 21
+
+
+def test_a_sheet_left_for_another_cannot_be_read_on(always_in_a_child):
+    """One stream at a time: rows asked for after another sheet's are refused, never mixed up."""
+    with tables.open_table(io.BytesIO(workbook_bytes()), reader_process=True) as table:
+        data = table.sheets[1].rows()
+        assert [next(data) for _ in range(5)][-1][0] == "R003"
+        assert list(table.sheets[0].rows()) == [("本表由系统导出",)]  # its head only: no request
+        assert [next(data) for _ in range(2)][-1][0] == "R005"
+        more = table.sheets[1].rows()
+        assert next(more)[0] == "项目编号"
+        assert [next(more) for _ in range(6)][-1][0] == "R005"
+        with pytest.raises(RuntimeError, match="read on after another sheet"):
+            next(data)
