@@ -220,7 +220,7 @@ def test_a_child_killed_while_it_reads_fails_the_import_and_writes_nothing(alway
 
 
 @pytest.mark.django_db
-def test_a_ledger_read_by_the_child_imports_as_one_read_in_process(always_in_a_child, readers, tmp_path):
+def test_a_ledger_read_by_the_child_is_imported_with_its_total_row_skipped(always_in_a_child, readers, tmp_path):
     rows = [base_row(项目编号=f"K{index:03d}", 实际供地日期="2026-05-01" if index % 2 else None,
                      计划开工日期="2026-12-01" if index % 3 else None) for index in range(15)]
     rows.append({"项目编号": None, "项目名称": "合计"})
