@@ -122,9 +122,10 @@ class SheetReader:
                 pass  # stdin's buffer could not be flushed to the killed child
 
 
-# A pipe holds 64 KB by default, about 200 rows: while the importer built a part, the child sent
-# those and waited, and the importer then waited for the rest of the next part (issue 12: ~50 ms
-# a part). 1 MB (Linux's default limit for an unprivileged process) holds two to three parts.
+# A pipe holds 64 KB by default, about 240 ledger rows (~270 bytes each, pickled): while the importer
+# built a part, the child sent those and waited, and the importer then waited for the rest of the
+# next part (issue 12: ~50 ms a part). 1 MB (Linux's default limit for an unprivileged process)
+# holds about 3,900 rows, two of the importer's parts.
 PIPE_BYTES = 1024 * 1024
 
 
