@@ -68,7 +68,7 @@ def number(model, objects, *, ids=None) -> None:
     """Give new instances their ids from the table's sequence now (never reused, as for INSERTs)
     and mark them saved, as bulk_create leaves them; `insert` then writes them with these ids. For
     a caller that needs the ids before the write, or wants the query out of a writer's block.
-    `ids`: an `Ids` holding ids taken ahead, given out first."""
+    `ids`: a `ReservedIds` holding ids taken ahead, given out first."""
     if not objects or connection.vendor != "postgresql":
         return
     alias = connection.alias
@@ -79,7 +79,7 @@ def number(model, objects, *, ids=None) -> None:
         obj._state.db = alias
 
 
-class Ids:
+class ReservedIds:
     """Ids taken from the tables' sequences ahead, for `number` to give out. Taken before a writer
     starts, they spare the caller's thread a query while the writer sends its statements: psycopg
     runs one statement at a time on a connection, so the caller's query would wait for the writer's

@@ -41,7 +41,7 @@ from milestones.services import (
     node_unit,
     rules_by_type,
 )
-from projects import bulk, compliance, excel, ledger_factors, signals, tables
+from projects import bulk, compliance, excel, ledger_factors, sheet_reader, signals, tables
 from projects.lookups import InArray
 from projects.models import (
     AMOUNT_UNIT_LABEL,
@@ -180,6 +180,9 @@ class ImportResult:
     # What was skipped or interpreted (title and total rows, the sheet read, hidden or ignored
     # columns, text dates, amounts with a unit), in file order, so the user can check it.
     notes: list[str] = field(default_factory=list)
+    # The notes that report a skipped row (section 9: every skipped row is reported), which a page
+    # that lists only the first notes still lists.
+    skipped: list[str] = field(default_factory=list)
 
     busy: bool = False  # another import held the ledger for longer than IMPORT_WAIT_SECONDS
 
@@ -473,7 +476,15 @@ def _check_row_rules(cells):
 
 class _Unreadable(Exception):
     """The sheet could not be read to its end (openpyxl reads rows lazily: a damaged sheet fails
-    while its rows are read, in many types); the message is the library's."""
+    while its rows are read, in many types). `message`: what the user is told; the exception's own
+    text (the library's, English) goes to the log."""
+
+    DAMAGED = "无法读取文件（文件已损坏或含有不允许的字符，请另存为 .xlsx 后重试）"
+    READER_GONE = "无法读取文件：读取文件的进程意外中止（不是文件的问题），未写入任何数据，请重新导入"
+
+    def __init__(self, exc):
+        super().__init__(str(exc))
+        self.message = self.READER_GONE if isinstance(exc, sheet_reader.ReaderGone) else self.DAMAGED
 
 
 @contextlib.contextmanager
@@ -496,7 +507,7 @@ def _ledger_rows(path_or_file, result, *, skipped_rows, factor_sheets, progress)
             if found is not None:
                 factor_sheets.append(ledger_factors.read_factor_sheet(table.sheets, _CellReader))
         except Exception as exc:  # a damaged sheet, found while its first rows are read
-            raise _Unreadable(str(exc)) from exc
+            raise _Unreadable(exc) from exc
         if found is None:
             yield None
             return
@@ -522,7 +533,7 @@ def _data_rows(table, sheet, header_number, columns, skipped_rows, progress):
             # Every column of the file, also where this row stops short: only an absent column is absent.
             yield number, record
     except Exception as exc:
-        raise _Unreadable(str(exc)) from exc
+        raise _Unreadable(exc) from exc
 
 
 def _is_empty(values):
@@ -583,6 +594,7 @@ def _accept_header_row(table, sheet, number, values, skipped, result):
     for above, row_values in enumerate(itertools.islice(sheet.rows(), number - 1), start=1):
         if not _is_empty(row_values):
             result.notes.append(f"第{above}行为标题行，已跳过")
+            result.skipped.append(result.notes[-1])
     return sheet, number, _check_headers(values, number, sheet, result)
 
 
@@ -940,7 +952,7 @@ def _import_ledger(*, path_or_file, create_missing, dry_run, user, today, progre
     except _Unreadable as exc:  # the import's transaction is rolled back: nothing written
         logger.warning("ledger: cannot read workbook rows: %s", exc)
         result = ImportResult(dry_run=dry_run)
-        result.errors = [f"无法读取文件（文件已损坏或含有不允许的字符，请另存为 .xlsx 后重试）：{exc}"]
+        result.errors = [exc.message]
     except OperationalError as exc:
         if not _waited_too_long(exc):
             raise
@@ -988,13 +1000,8 @@ def _import_records(records, result, *, skipped_rows, factor_sheets, create_miss
             writing = not dry_run
             pending = None  # the part built last, written once the next part's queries are done
             for part in _parts(records, PART_ROWS):
-                existing, nodes_of = _lock_existing(part, refs, skip=first_rows)
-                part_rows = [_parse_row(number, _with_system_values(values, existing, nodes_of))
-                             for number, values in part]
-                for row in part_rows:
-                    _check_cells(row)
-                _check_duplicate_codes(part_rows, first_rows)
-                refs.resolve(part_rows, create_missing=create_missing, result=result)
+                existing, nodes_of, part_rows = _read_part(part, refs, first_rows, create_missing=create_missing,
+                                                           result=result)
                 rows.extend(part_rows)
                 writing = writing and not any(row.errors for row in part_rows)
                 ids = _ids_ahead(part_rows, existing) if writing else None
@@ -1019,6 +1026,7 @@ def _import_records(records, result, *, skipped_rows, factor_sheets, create_miss
             row_notes = [*skipped_rows, *((row.number, f"第{row.number}行 {header}: {text}")
                                           for row in rows for header, text in row.notes)]
             result.notes.extend(text for _, text in sorted(row_notes, key=lambda note: note[0]))
+            result.skipped.extend(text for _, text in skipped_rows)
             if result.errors or dry_run:
                 if not result.errors:
                     _count_factor_changes(result, ledger_factors.changed_codes(factors))
@@ -1035,7 +1043,20 @@ def _import_records(records, result, *, skipped_rows, factor_sheets, create_miss
                 len(result.updated), len(result.unchanged))
 
 
+def _read_part(part, refs, first_rows, *, create_missing, result):
+    """A part's rows read and checked cell by cell (section 9), with its projects locked and loaded:
+    (existing projects by code, their nodes by project id, the rows)."""
+    existing, nodes_of = _lock_existing(part, refs, skip=first_rows.keys())
+    rows = [_parse_row(number, _with_system_values(values, existing, nodes_of)) for number, values in part]
+    for row in rows:
+        _check_cells(row)
+    _check_duplicate_codes(rows, first_rows)
+    refs.resolve(rows, create_missing=create_missing, result=result)
+    return existing, nodes_of, rows
+
+
 def _parts(records, size):
+    # itertools.batched, which needs Python 3.12.
     records = iter(records)
     while part := list(itertools.islice(records, size)):
         yield part
@@ -1049,14 +1070,14 @@ def _count_factor_changes(result, codes):
             result.updated.append(code)
 
 
-def _lock_existing(cells, refs, *, skip=()):
+def _lock_existing(cells, refs, *, skip=frozenset()):
     """The projects the ledger's codes name, locked so that a transition made meanwhile in the UI
     cannot be lost, by code, and their nodes by project id (two queries). Read as rows and made
     into instances here (`_loaded`), the projects' platform, unit and leader taken from `refs`:
     Django's instances, with select_related and the prefetched nodes, cost more than the rest of
     a re-import of unchanged rows (issue 12). `skip`: codes of earlier rows, whose repetition is a
     bad row whatever the database holds (one an earlier part created may or may not be written yet)."""
-    codes = {_CellReader(number, values).text(H_CODE) for number, values in cells} - {""} - set(skip)
+    codes = {_CellReader(number, values).text(H_CODE) for number, values in cells} - {""} - skip
     alias = connection.alias
     rows = (Project.objects.select_for_update(of=("self",)).filter(InArray(F("code"), list(codes)))
             .values_list(*_PROJECT_COLUMNS))
@@ -1243,10 +1264,10 @@ PART_ROWS = 2000
 
 
 def _ids_ahead(rows, existing):
-    """The ids the new projects of a part and their nodes will have, taken before its write (bulk.Ids):
+    """The ids the new projects of a part and their nodes will have, taken before its write (bulk.ReservedIds):
     one per new project, one per node it will have (section 3: each step's, the land's only when it
     needs new land). A node an existing project gains takes its id when it is written."""
-    ids = bulk.Ids()
+    ids = bulk.ReservedIds()
     new = [row for row in rows if row.code not in existing]
     ids.reserve(Project, len(new))
     ids.reserve(Node, sum(len(node_types_for(needs_new_land=row.needs_new_land)) for row in new))

@@ -9,8 +9,9 @@ after those are sent when asked for, in pickled chunks, one sheet at a time. The
 chunks: the child waits when the caller is behind, and memory stays bounded. The caller never opens
 the workbook itself, so no sheet is parsed twice.
 
-The caller sees the child's failures only as a `SheetReaderError`: a damaged sheet, or the process
-killed. The importer reports it as it reports a sheet it cannot read itself.
+The caller sees the child's failures only as a `SheetReaderError`: a damaged sheet, or, as its
+`ReaderGone`, a process that ended or cannot be reached (not the file's doing). The importer tells
+the user which of the two it was, as it does for a sheet it cannot read itself.
 """
 
 import gc
@@ -38,7 +39,11 @@ _COMMAND = [sys.executable, "-P", "-c", "from projects.sheet_reader import main;
 
 class SheetReaderError(Exception):
     """The child could not read the workbook or a sheet; the message is the library's (English,
-    for the log), or says how the process ended."""
+    for the log)."""
+
+
+class ReaderGone(SheetReaderError):
+    """The child ended, or could not be reached, before it answered: not the file's doing."""
 
 
 class SheetReader:
@@ -70,8 +75,7 @@ class SheetReader:
             kind, payload = _Unpickler(self._process.stdout).load()
         except (EOFError, OSError, ValueError, pickle.UnpicklingError) as exc:
             self.close()
-            raise SheetReaderError(f"sheet reader process ended (exit code {self._process.returncode}): {exc!r}") \
-                from None
+            raise ReaderGone(f"sheet reader process ended (exit code {self._process.returncode}): {exc!r}") from None
         if kind == "error":
             self._streaming = False
             raise SheetReaderError(payload)
@@ -95,7 +99,7 @@ class SheetReader:
             pickle.dump((sheet_index, start), self._process.stdin)
             self._process.stdin.flush()
         except (OSError, ValueError) as exc:
-            raise SheetReaderError(f"sheet reader process is gone: {exc}") from None
+            raise ReaderGone(f"sheet reader process is gone: {exc}") from None
         self._streaming, self._requests = True, self._requests + 1
         request = self._requests
         while True:

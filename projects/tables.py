@@ -19,6 +19,8 @@ import openpyxl
 import xlrd
 from openpyxl.utils import get_column_letter
 
+from . import sheet_reader
+
 logger = logging.getLogger(__name__)
 
 XLSX_MAGIC = b"PK\x03\x04"
@@ -81,8 +83,6 @@ def open_table(path_or_file, *, markers=(), reader_process=False) -> Table:
     data = _read_bytes(path_or_file)
     if data.startswith(XLSX_MAGIC):
         if reader_process:
-            from . import sheet_reader
-
             reader = sheet_reader.start(data, markers)
             if reader is not None:
                 table = _open_xlsx_elsewhere(reader)
@@ -147,11 +147,9 @@ def _open_xlsx_elsewhere(reader):
     """The table of a workbook the child process `reader` reads: each sheet's first rows as it sent
     them, the rest streamed from it when a caller reads on. None when the child could not open it:
     the caller opens it in-process, which tells a damaged file from a child that failed to run."""
-    from .sheet_reader import SheetReaderError
-
     try:
         found = reader.sheets()
-    except SheetReaderError as exc:
+    except sheet_reader.SheetReaderError as exc:
         reader.close()
         logger.warning("table: the sheet reader process could not open the workbook, opening it here: %s", exc)
         return None

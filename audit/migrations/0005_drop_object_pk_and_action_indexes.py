@@ -8,19 +8,8 @@ would rebuild the whole audit table, a copy of every record, to drop one index."
 
 from django.db import migrations, models
 
-TABLE = "audit_auditentry"
-ACTION = "audit_auditentry_action_dee621eb"  # Django's name for the index of the field's db_index
-OBJECT_PK = "auditentry_object_pk"
-
-
-def forward(apps, schema_editor):
-    for name in (ACTION, OBJECT_PK):
-        schema_editor.execute(f"DROP INDEX IF EXISTS {name}")
-
-
-def backward(apps, schema_editor):
-    schema_editor.execute(f"CREATE INDEX {ACTION} ON {TABLE} (action)")
-    schema_editor.execute(f"CREATE INDEX {OBJECT_PK} ON {TABLE} (object_pk)")
+# Django's name for the index of the action field's db_index, and the one Meta.indexes named.
+ACTION, OBJECT_PK = "audit_auditentry_action_dee621eb", "auditentry_object_pk"
 
 
 class Migration(migrations.Migration):
@@ -30,7 +19,12 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.SeparateDatabaseAndState(
-            database_operations=[migrations.RunPython(forward, backward)],
+            database_operations=[
+                migrations.RunSQL(f"DROP INDEX IF EXISTS {ACTION}",
+                                  f"CREATE INDEX {ACTION} ON audit_auditentry (action)"),
+                migrations.RunSQL(f"DROP INDEX IF EXISTS {OBJECT_PK}",
+                                  f"CREATE INDEX {OBJECT_PK} ON audit_auditentry (object_pk)"),
+            ],
             state_operations=[
                 migrations.RemoveIndex(model_name="auditentry", name=OBJECT_PK),
                 migrations.AlterField(

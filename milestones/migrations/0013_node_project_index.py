@@ -8,14 +8,6 @@ from django.db import migrations, models
 INDEX = "milestones_node_project_id_1a2780b9"  # Django's name for the foreign key's index
 
 
-def forward(apps, schema_editor):
-    schema_editor.execute(f"DROP INDEX IF EXISTS {INDEX}")
-
-
-def backward(apps, schema_editor):
-    schema_editor.execute(f"CREATE INDEX {INDEX} ON milestones_node (project_id)")
-
-
 class Migration(migrations.Migration):
     dependencies = [
         ("milestones", "0012_fill_next_due"),
@@ -23,7 +15,10 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.SeparateDatabaseAndState(
-            database_operations=[migrations.RunPython(forward, backward)],
+            database_operations=[
+                migrations.RunSQL(f"DROP INDEX IF EXISTS {INDEX}",
+                                  f"CREATE INDEX {INDEX} ON milestones_node (project_id)"),
+            ],
             state_operations=[
                 migrations.AlterField(
                     model_name="node",

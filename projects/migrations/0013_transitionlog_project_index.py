@@ -8,14 +8,6 @@ from django.db import migrations, models
 INDEX = "projects_transitionlog_project_id_81172af6"  # Django's name for the foreign key's index
 
 
-def forward(apps, schema_editor):
-    schema_editor.execute(f"DROP INDEX IF EXISTS {INDEX}")
-
-
-def backward(apps, schema_editor):
-    schema_editor.execute(f"CREATE INDEX {INDEX} ON projects_transitionlog (project_id)")
-
-
 class Migration(migrations.Migration):
     dependencies = [
         ("projects", "0012_list_order"),
@@ -23,7 +15,10 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.SeparateDatabaseAndState(
-            database_operations=[migrations.RunPython(forward, backward)],
+            database_operations=[
+                migrations.RunSQL(f"DROP INDEX IF EXISTS {INDEX}",
+                                  f"CREATE INDEX {INDEX} ON projects_transitionlog (project_id)"),
+            ],
             state_operations=[
                 migrations.AlterField(
                     model_name="transitionlog",

@@ -43,11 +43,11 @@ LISTED_CHANGES = 500
 LISTED_ERRORS = LISTED_NOTES = 1000
 
 
-def changes(result, limit=None) -> list[dict]:
-    """新增/更新/无变化 per project with its name, the first `limit`: the stored name, or for a new
-    project the sheet's (one query)."""
+def changes(result) -> list[dict]:
+    """新增/更新/无变化 per project with its name, the first LISTED_CHANGES: the stored name, or for a
+    new project the sheet's (one query)."""
     listed = [*((code, "新增") for code in result.created), *((code, "更新") for code in result.updated),
-              *((code, "无变化") for code in result.unchanged)][:limit or LISTED_CHANGES]
+              *((code, "无变化") for code in result.unchanged)][:LISTED_CHANGES]
     codes = [code for code, _ in listed if code not in result.new_names]
     names = {**result.new_names, **dict(Project.objects.filter(code__in=codes).values_list("code", "name"))}
     return [{"code": code, "name": names.get(code, ""), "change": change} for code, change in listed]
@@ -60,7 +60,18 @@ def _listed(result):
             "changes": changes(result), "changes_total": changed,
             "changes_unlisted": max(changed - LISTED_CHANGES, 0),
             "errors": result.errors[:LISTED_ERRORS], "errors_unlisted": max(len(result.errors) - LISTED_ERRORS, 0),
-            "notes": result.notes[:LISTED_NOTES], "notes_unlisted": max(len(result.notes) - LISTED_NOTES, 0)}
+            **_listed_notes(result)}
+
+
+def _listed_notes(result):
+    """The first LISTED_NOTES notes, and every note of a skipped row wherever it stands (section 9:
+    every skipped row is reported), in file order."""
+    skipped, listed, others = set(result.skipped), [], 0
+    for note in result.notes:
+        if note in skipped or others < LISTED_NOTES:
+            listed.append(note)
+            others += note not in skipped
+    return {"notes": listed, "notes_unlisted": len(result.notes) - len(listed)}
 
 
 @role_required(selectors.can_edit)

@@ -192,6 +192,7 @@ def test_a_sheet_that_breaks_while_the_child_reads_it_is_refused_whole(always_in
     result = import_ledger(path_or_file=io.BytesIO(damaged(ledger_bytes(tmp_path, rows), after_row=9)))
     assert len(result.errors) == 1
     assert result.errors[0].startswith("无法读取文件（文件已损坏或含有不允许的字符，请另存为 .xlsx 后重试）")
+    assert result.errors == ["无法读取文件（文件已损坏或含有不允许的字符，请另存为 .xlsx 后重试）"]
     assert not result.created and nothing_written()
     assert readers[0]._process.returncode is not None
 
@@ -216,6 +217,8 @@ def test_a_child_killed_while_it_reads_fails_the_import_and_writes_nothing(alway
     rows = [base_row(项目编号=f"K{index:04d}") for index in range(1500)]
     result = import_ledger(path_or_file=io.BytesIO(ledger_bytes(tmp_path, rows)))
     assert len(result.errors) == 1 and "无法读取文件" in result.errors[0]
+    # Not the file's doing, and said in Chinese alone (the library's text goes to the log).
+    assert result.errors == ["无法读取文件：读取文件的进程意外中止（不是文件的问题），未写入任何数据，请重新导入"]
     assert nothing_written()
 
 

@@ -156,3 +156,15 @@ def test_the_page_lists_the_first_errors_and_notes_of_a_file_full_of_them(client
     assert "另有 2 处错误未列出" in text
     assert response.context["notes"] == ["第2行 签约日期: 「2026.3.1」按 2026-03-01 读取"]
     assert "另有 3 条未列出" in text
+
+
+def test_every_skipped_row_is_listed_however_many_notes_come_before_it(client, center_user, monkeypatch):
+    """DOMAIN.md section 9: every skipped row is reported; the page's cap on notes does not hide one."""
+    from projects.views import ledger as views
+
+    monkeypatch.setattr(views, "LISTED_NOTES", 1)
+    rows = [row(项目编号=f"K{index:02d}", 签约日期="2026.3.1") for index in range(3)]
+    response = upload(login(client, center_user), *rows, {"项目名称": "合计"})
+    assert response.status_code == 200, response.context["result"].errors
+    assert response.context["notes"] == ["第2行 签约日期: 「2026.3.1」按 2026-03-01 读取", "第5行为合计行，已跳过"]
+    assert "另有 2 条未列出" in response.content.decode()
